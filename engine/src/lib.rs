@@ -1,0 +1,1 @@
+//! Dikta engine: local Danish speech-to-journal dictation.
