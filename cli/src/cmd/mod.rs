@@ -1,0 +1,3 @@
+//! One module per `dikta` subcommand.
+
+pub mod transcribe;

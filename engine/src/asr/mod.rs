@@ -1,0 +1,10 @@
+//! Speech recognition: a Whisper model (whisper.cpp through whisper-rs) owned
+//! by one worker thread, and long-form transcription of whole files.
+
+pub mod long_form;
+pub mod options;
+pub mod transcriber;
+
+pub use long_form::{transcribe_file, FileProgress, TranscribeFileError};
+pub use options::DecodeOptions;
+pub use transcriber::{AsrError, LoadedModel, Segment, Transcriber, Transcript};
