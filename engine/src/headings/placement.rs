@@ -11,7 +11,8 @@
 //! - `re:<regex>` a regular expression over the lowercased, unfolded sentence (numbers)
 //!
 //! Weights: `strong` terms count 2, `terms` 1, `weak` 0.5. A heading's score is the sum of
-//! its distinct matched terms; confidence = best / (best + runner-up + 0.5).
+//! its matched terms, each word of the sentence counting once per heading (the heaviest,
+//! then longest, term claims it); confidence = best / (best + runner-up + 0.5).
 
 use regex::Regex;
 use serde::Deserialize;
@@ -259,18 +260,36 @@ impl Lexicon {
     pub fn classify(&self, sentence: &str) -> Placement {
         let folded = fold(sentence);
         let lower = sentence.to_lowercase();
+        // Every hit: (heading, weight, span, label). Raw-regex spans live in another string,
+        // so they are kept apart from word spans by an offset.
+        let mut hits: Vec<(usize, f32, (usize, usize), &str)> = Vec::new();
+        for term in &self.terms {
+            let found = if term.raw {
+                term.regex
+                    .find(&lower)
+                    .map(|m| (m.start() + folded.len() + 1, m.end() + folded.len() + 1))
+            } else {
+                term.regex.find(&folded).map(|m| (m.start(), m.end()))
+            };
+            if let Some(span) = found {
+                hits.push((term.heading, term.weight, span, term.label.as_str()));
+            }
+        }
+        // A word counts once per heading: heavier and longer terms claim it first.
+        hits.sort_by(|a, b| {
+            b.1.total_cmp(&a.1)
+                .then((b.2 .1 - b.2 .0).cmp(&(a.2 .1 - a.2 .0)))
+        });
         let mut scores = vec![0.0f32; self.headings.len()];
         let mut matched: Vec<Vec<(f32, &str)>> = vec![Vec::new(); self.headings.len()];
-        for term in &self.terms {
-            let hit = if term.raw {
-                term.regex.is_match(&lower)
-            } else {
-                term.regex.is_match(&folded)
-            };
-            if hit {
-                scores[term.heading] += term.weight;
-                matched[term.heading].push((term.weight, term.label.as_str()));
+        let mut claimed: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.headings.len()];
+        for (h, weight, (start, end), label) in hits {
+            if claimed[h].iter().any(|&(s, e)| start < e && s < end) {
+                continue;
             }
+            claimed[h].push((start, end));
+            scores[h] += weight;
+            matched[h].push((weight, label));
         }
         let mut order: Vec<usize> = (0..scores.len()).collect();
         order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
