@@ -6,3 +6,4 @@ pub mod eval;
 pub mod headings;
 pub mod journal;
 pub mod text;
+pub mod model;
