@@ -1,4 +1,7 @@
 //! Turning Whisper's transcript text into note text: Danish folding and fuzzy matching,
-//! spoken punctuation and layout, numbers and units, CPR detection and masking.
+//! tokens, spoken punctuation and layout, numbers and units, CPR detection and masking.
 
+pub mod cpr;
 pub mod danish;
+pub mod numbers;
+pub mod tokens;
