@@ -2,8 +2,11 @@
 
 pub mod asr;
 pub mod audio;
+pub mod delivery;
 pub mod eval;
+pub mod export;
 pub mod headings;
 pub mod journal;
+pub mod paste;
 pub mod text;
 pub mod model;
