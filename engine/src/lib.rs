@@ -10,3 +10,5 @@ pub mod journal;
 pub mod paste;
 pub mod text;
 pub mod model;
+pub mod session;
+pub mod vad;
