@@ -24,6 +24,8 @@ struct Cli {
 enum Command {
     /// Transcribe an audio file (WAV, FLAC, MP3, OGG, M4A) to Danish text.
     Transcribe(cmd::transcribe::TranscribeArgs),
+    /// Install, import, list and choose Whisper models.
+    Model(cmd::model::ModelArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -31,6 +33,7 @@ fn main() -> std::process::ExitCode {
     init_logging(&cli.log);
     let result = match cli.command {
         Command::Transcribe(args) => cmd::transcribe::run(args),
+        Command::Model(args) => cmd::model::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

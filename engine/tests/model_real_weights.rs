@@ -32,7 +32,10 @@ fn check_base(file: &GgmlFile, ty: GgmlType) {
     assert_eq!(info.ftype_name, ty.name());
     assert_eq!(info.size_name, "base");
     assert!(info.multilingual);
-    assert_eq!(info.n_vocab_tokens, 50257, "text tokens below <|endoftext|>");
+    assert_eq!(
+        info.n_vocab_tokens, 50257,
+        "text tokens below <|endoftext|>"
+    );
 
     // Every tensor whisper.cpp allocates, once, with its shape and type.
     let expected = expected_tensors(&info.hparams, ty);
@@ -49,7 +52,10 @@ fn check_base(file: &GgmlFile, ty: GgmlType) {
     // Spot checks of the rules: conv kernels f16 even in q8_0, conv bias [1, d] f32,
     // positions f32, token embedding in the weight type, no key bias.
     let conv = file.tensor("encoder.conv1.weight").unwrap();
-    assert_eq!((conv.ne.clone(), conv.ttype), (vec![3, 80, 512], GgmlType::F16));
+    assert_eq!(
+        (conv.ne.clone(), conv.ttype),
+        (vec![3, 80, 512], GgmlType::F16)
+    );
     let bias = file.tensor("encoder.conv2.bias").unwrap();
     assert_eq!((bias.ne.clone(), bias.ttype), (vec![1, 512], GgmlType::F32));
     let pe = file.tensor("encoder.positional_embedding").unwrap();
@@ -71,7 +77,11 @@ fn check_base(file: &GgmlFile, ty: GgmlType) {
     assert!(v.iter().any(|t| t.as_slice() == b" the"));
     let pieces: Vec<&[u8]> = ["æ", "ø", "å"]
         .iter()
-        .filter_map(|c| v.iter().find(|t| t.as_slice() == c.as_bytes()).map(|t| t.as_slice()))
+        .filter_map(|c| {
+            v.iter()
+                .find(|t| t.as_slice() == c.as_bytes())
+                .map(|t| t.as_slice())
+        })
         .collect();
     assert_eq!(pieces.len(), 3, "æ, ø and å are single tokens");
     let danish = [" på", " være", " også", " før", " får", " så"];
@@ -82,7 +92,10 @@ fn check_base(file: &GgmlFile, ty: GgmlType) {
         .collect();
     assert!(found.len() >= 4, "Danish tokens found: {found:?}");
     let valid = v.iter().filter(|t| std::str::from_utf8(t).is_ok()).count();
-    assert!(valid > 45_000, "{valid} tokens are valid UTF-8 on their own");
+    assert!(
+        valid > 45_000,
+        "{valid} tokens are valid UTF-8 on their own"
+    );
 }
 
 #[test]
@@ -107,7 +120,9 @@ fn converts_real_base_weights_f16_and_q8_0() {
         check_base(&file, ty.ggml_type());
         if ty == OutputType::F16 {
             // f16 -> f16 is a byte copy: the first query rows are the fused matrix's first rows.
-            let q = file.read_tensor_data("decoder.blocks.0.attn.query.weight").unwrap();
+            let q = file
+                .read_tensor_data("decoder.blocks.0.attn.query.weight")
+                .unwrap();
             assert_eq!(q.len(), 512 * 512 * 2);
         }
     }

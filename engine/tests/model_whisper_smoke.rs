@@ -75,14 +75,29 @@ fn converted_model_transcribes_danish() {
     // Reference: "det er af afgørende betydning at fremme udviklingen af venskabelige
     // forhold mellem nationerne,"
     let reference = [
-        "det", "er", "af", "afgørende", "betydning", "at", "fremme", "udviklingen",
-        "venskabelige", "forhold", "mellem", "nationerne",
+        "det",
+        "er",
+        "af",
+        "afgørende",
+        "betydning",
+        "at",
+        "fremme",
+        "udviklingen",
+        "venskabelige",
+        "forhold",
+        "mellem",
+        "nationerne",
     ];
     for model in models {
         let info = validate_ggml(&model).unwrap();
         let t0 = std::time::Instant::now();
         let text = transcribe(&model, &samples);
-        eprintln!("{} ({}): {text:?} in {:.2?}", model.display(), info.ftype_name, t0.elapsed());
+        eprintln!(
+            "{} ({}): {text:?} in {:.2?}",
+            model.display(),
+            info.ftype_name,
+            t0.elapsed()
+        );
         let lower = text.to_lowercase();
         let hits = reference.iter().filter(|w| lower.contains(*w)).count();
         // Base is weak at Danish (about 46 % WER on read speech): ask for a third of the
@@ -93,6 +108,9 @@ fn converted_model_transcribes_danish() {
             model.display(),
             reference.len()
         );
-        assert!(lower.chars().any(|c| "æøå".contains(c)), "no Danish letters in {text:?}");
+        assert!(
+            lower.chars().any(|c| "æøå".contains(c)),
+            "no Danish letters in {text:?}"
+        );
     }
 }

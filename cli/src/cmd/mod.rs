@@ -1,3 +1,4 @@
 //! One module per `dikta` subcommand.
 
+pub mod model;
 pub mod transcribe;

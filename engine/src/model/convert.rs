@@ -167,7 +167,8 @@ pub fn convert_ct2(
     }
     let filters = mel::mel_filters(hparams.n_mels as usize);
     w.write_all(&hparams.n_mels.to_le_bytes()).map_err(wio)?;
-    w.write_all(&WHISPER_N_FFT_BINS.to_le_bytes()).map_err(wio)?;
+    w.write_all(&WHISPER_N_FFT_BINS.to_le_bytes())
+        .map_err(wio)?;
     for v in &filters {
         w.write_all(&v.to_le_bytes()).map_err(wio)?;
     }
@@ -385,22 +386,46 @@ fn plan_whisper(model: &Ct2Model, h: &Hparams, ty: OutputType) -> Result<Plan, M
     let mut map: Vec<(String, String, u64, u64)> = Vec::new();
     let mut zero: Vec<(String, u64, u64)> = Vec::new();
     let mut add = |g: String, c: String| map.push((g, c, 0, 1));
-    add("encoder.positional_embedding".into(), "encoder/position_encodings/encodings".into());
+    add(
+        "encoder.positional_embedding".into(),
+        "encoder/position_encodings/encodings".into(),
+    );
     for conv in ["conv1", "conv2"] {
-        add(format!("encoder.{conv}.weight"), format!("encoder/{conv}/weight"));
-        add(format!("encoder.{conv}.bias"), format!("encoder/{conv}/bias"));
+        add(
+            format!("encoder.{conv}.weight"),
+            format!("encoder/{conv}/weight"),
+        );
+        add(
+            format!("encoder.{conv}.bias"),
+            format!("encoder/{conv}/bias"),
+        );
     }
-    add("encoder.ln_post.weight".into(), "encoder/layer_norm/gamma".into());
-    add("encoder.ln_post.bias".into(), "encoder/layer_norm/beta".into());
-    add("decoder.positional_embedding".into(), "decoder/position_encodings/encodings".into());
-    add("decoder.token_embedding.weight".into(), "decoder/embeddings/weight".into());
-    add("decoder.ln.weight".into(), "decoder/layer_norm/gamma".into());
+    add(
+        "encoder.ln_post.weight".into(),
+        "encoder/layer_norm/gamma".into(),
+    );
+    add(
+        "encoder.ln_post.bias".into(),
+        "encoder/layer_norm/beta".into(),
+    );
+    add(
+        "decoder.positional_embedding".into(),
+        "decoder/position_encodings/encodings".into(),
+    );
+    add(
+        "decoder.token_embedding.weight".into(),
+        "decoder/embeddings/weight".into(),
+    );
+    add(
+        "decoder.ln.weight".into(),
+        "decoder/layer_norm/gamma".into(),
+    );
     add("decoder.ln.bias".into(), "decoder/layer_norm/beta".into());
 
     let common = |map: &mut Vec<(String, String, u64, u64)>,
-                      zero: &mut Vec<(String, u64, u64)>,
-                      g: &str,
-                      c: &str| {
+                  zero: &mut Vec<(String, u64, u64)>,
+                  g: &str,
+                  c: &str| {
         let pairs = [
             ("attn_ln.weight", "self_attention/layer_norm/gamma"),
             ("attn_ln.bias", "self_attention/layer_norm/beta"),
@@ -455,21 +480,25 @@ fn plan_whisper(model: &Ct2Model, h: &Hparams, ty: OutputType) -> Result<Plan, M
     }
 
     for (gname, cname, part, parts) in map {
-        let exp = by_name.get(gname.as_str()).ok_or_else(|| ModelError::Ct2Unsupported {
-            path: path.clone(),
-            reason: format!("internal: no whisper.cpp tensor '{gname}'"),
-        })?;
+        let exp = by_name
+            .get(gname.as_str())
+            .ok_or_else(|| ModelError::Ct2Unsupported {
+                path: path.clone(),
+                reason: format!("internal: no whisper.cpp tensor '{gname}'"),
+            })?;
         let var = model.index_of(&cname).ok_or_else(|| missing(&cname))?;
         let v = &model.variables[var];
         let total = v.elements();
-        let wrong_shape = || ModelError::Ct2Unsupported {
+        let wrong_shape = || {
+            ModelError::Ct2Unsupported {
             path: path.clone(),
             reason: format!(
                 "variable '{cname}' has shape {:?}, which does not give whisper.cpp's '{gname}' {:?}",
                 v.dims, exp.ne
             ),
+        }
         };
-        if v.dims.is_empty() || total % parts != 0 || v.dims[0] % parts != 0 {
+        if v.dims.is_empty() || !total.is_multiple_of(parts) || !v.dims[0].is_multiple_of(parts) {
             return Err(wrong_shape());
         }
         let count = total / parts;
@@ -489,10 +518,14 @@ fn plan_whisper(model: &Ct2Model, h: &Hparams, ty: OutputType) -> Result<Plan, M
             Ct2Dtype::F32 | Ct2Dtype::F16 | Ct2Dtype::BF16 => None,
             Ct2Dtype::I8 => {
                 let sname = format!("{cname}_scale");
-                Some(model.index_of(&sname).ok_or_else(|| ModelError::Ct2Unsupported {
-                    path: path.clone(),
-                    reason: format!("int8 variable '{cname}' has no '{sname}'"),
-                })?)
+                Some(
+                    model
+                        .index_of(&sname)
+                        .ok_or_else(|| ModelError::Ct2Unsupported {
+                            path: path.clone(),
+                            reason: format!("int8 variable '{cname}' has no '{sname}'"),
+                        })?,
+                )
             }
             other => {
                 return Err(ModelError::Ct2Unsupported {
@@ -592,7 +625,8 @@ fn write_tensor<W: Write>(
     progress: &mut dyn Progress,
 ) -> Result<(), ModelError> {
     let wio = |e: std::io::Error| ModelError::io(out_path, e);
-    w.write_all(&(t.ne.len() as i32).to_le_bytes()).map_err(wio)?;
+    w.write_all(&(t.ne.len() as i32).to_le_bytes())
+        .map_err(wio)?;
     w.write_all(&(t.name.len() as i32).to_le_bytes())
         .map_err(wio)?;
     w.write_all(&t.ttype.id().to_le_bytes()).map_err(wio)?;
@@ -603,16 +637,16 @@ fn write_tensor<W: Write>(
 
     let v = &model.variables[t.var];
     let scales: Option<&[f32]> = match t.scale {
-        Some(si) => {
-            if !scales_cache.contains_key(&si) {
+        Some(si) => match scales_cache.entry(si) {
+            std::collections::hash_map::Entry::Occupied(e) => Some(e.into_mut().as_slice()),
+            std::collections::hash_map::Entry::Vacant(e) => {
                 let sv = &model.variables[si];
                 let bytes = read_range(src, &model.path, sv.offset, sv.nbytes as usize)?;
                 let mut s = Vec::new();
                 decode(sv.dtype, &bytes, 0, 1, None, &mut s);
-                scales_cache.insert(si, s);
+                Some(e.insert(s).as_slice())
             }
-            scales_cache.get(&si).map(|s| s.as_slice())
-        }
+        },
         None => None,
     };
     let size = v.dtype.size();
@@ -624,7 +658,12 @@ fn write_tensor<W: Write>(
     while done < t.count {
         let n = chunk.min(t.count - done);
         let first = t.start + done;
-        let bytes = read_range(src, &model.path, v.offset + first * size, (n * size) as usize)?;
+        let bytes = read_range(
+            src,
+            &model.path,
+            v.offset + first * size,
+            (n * size) as usize,
+        )?;
         out.clear();
         if v.dtype == Ct2Dtype::F16 && t.ttype == GgmlType::F16 {
             w.write_all(&bytes).map_err(wio)?;

@@ -124,10 +124,7 @@ impl Ct2Model {
     /// Parses the variable table of `path` (a `model.bin`).
     pub fn open(path: &Path) -> Result<Ct2Model, ModelError> {
         let file = File::open(path).map_err(|e| ModelError::io(path, e))?;
-        let size = file
-            .metadata()
-            .map_err(|e| ModelError::io(path, e))?
-            .len();
+        let size = file.metadata().map_err(|e| ModelError::io(path, e))?.len();
         let mut r = TableReader {
             inner: BufReader::with_capacity(1 << 16, file),
             pos: 0,

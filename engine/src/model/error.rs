@@ -19,7 +19,9 @@ pub enum ModelError {
     },
 
     /// The file is not a whisper.cpp ggml model (wrong magic number).
-    #[error("{path} is not a whisper.cpp ggml model (bad magic {found:#010x}, expected 0x67676d6c)")]
+    #[error(
+        "{path} is not a whisper.cpp ggml model (bad magic {found:#010x}, expected 0x67676d6c)"
+    )]
     BadMagic {
         /// The file.
         path: PathBuf,
@@ -213,7 +215,9 @@ pub enum ModelError {
     ModelNotFound(PathBuf),
 
     /// No home / data directory could be determined for the default models directory.
-    #[error("cannot determine a data directory for models; set DIKTA_MODELS_DIR or pass --models-dir")]
+    #[error(
+        "cannot determine a data directory for models; set DIKTA_MODELS_DIR or pass --models-dir"
+    )]
     NoDataDir,
 
     /// The installed-models index is malformed.

@@ -124,7 +124,9 @@ impl GgmlType {
     pub fn block_size(self) -> u64 {
         match self {
             GgmlType::F32 | GgmlType::F16 | GgmlType::BF16 => 1,
-            GgmlType::Q4_0 | GgmlType::Q4_1 | GgmlType::Q5_0 | GgmlType::Q5_1 | GgmlType::Q8_0 => 32,
+            GgmlType::Q4_0 | GgmlType::Q4_1 | GgmlType::Q5_0 | GgmlType::Q5_1 | GgmlType::Q8_0 => {
+                32
+            }
             GgmlType::Q2K | GgmlType::Q3K | GgmlType::Q4K | GgmlType::Q5K | GgmlType::Q6K => 256,
         }
     }
@@ -156,7 +158,7 @@ impl GgmlType {
     /// `ne0` is not a whole number of blocks.
     pub fn bytes_for(self, ne0: u64, elements: u64) -> Option<u64> {
         let bs = self.block_size();
-        if ne0 % bs != 0 {
+        if !ne0.is_multiple_of(bs) {
             return None;
         }
         Some(elements / bs * self.block_bytes())
@@ -292,7 +294,9 @@ impl Hparams {
         }
         if self.n_audio_state % self.n_audio_head != 0 || self.n_text_state % self.n_text_head != 0
         {
-            return Err(bad("the model width is not a multiple of the head count".into()));
+            return Err(bad(
+                "the model width is not a multiple of the head count".into()
+            ));
         }
         if self.ftype < 0 {
             return Err(bad(format!("ftype = {} is negative", self.ftype)));
@@ -305,7 +309,9 @@ impl Hparams {
             reason: reason.to_string(),
         };
         let wtype = GgmlType::from_ftype(base).ok_or_else(|| {
-            unsupported("unknown to whisper.cpp 1.8 or to Dikta; use an f16, q8_0, q5_x or q4_x model")
+            unsupported(
+                "unknown to whisper.cpp 1.8 or to Dikta; use an f16, q8_0, q5_x or q4_x model",
+            )
         })?;
         if wtype == GgmlType::F32 {
             return Err(unsupported(
@@ -357,7 +363,11 @@ pub fn expected_tensors(h: &Hparams, wtype: GgmlType) -> Vec<ExpectedTensor> {
         &[s, h.n_audio_ctx as u64],
         f32t,
     );
-    push("encoder.conv1.weight".into(), &[3, h.n_mels as u64, s], vtype);
+    push(
+        "encoder.conv1.weight".into(),
+        &[3, h.n_mels as u64, s],
+        vtype,
+    );
     push("encoder.conv1.bias".into(), &[1, s], f32t);
     push("encoder.conv2.weight".into(), &[3, s, s], vtype);
     push("encoder.conv2.bias".into(), &[1, s], f32t);
@@ -487,7 +497,8 @@ impl GgmlFile {
         f.seek(SeekFrom::Start(t.offset))
             .map_err(|e| ModelError::io(path, e))?;
         let mut buf = vec![0u8; t.nbytes as usize];
-        f.read_exact(&mut buf).map_err(|e| ModelError::io(path, e))?;
+        f.read_exact(&mut buf)
+            .map_err(|e| ModelError::io(path, e))?;
         Ok(buf)
     }
 
@@ -499,7 +510,8 @@ impl GgmlFile {
         f.seek(SeekFrom::Start(offset))
             .map_err(|e| ModelError::io(path, e))?;
         let mut buf = vec![0u8; n_mel as usize * n_fft as usize * 4];
-        f.read_exact(&mut buf).map_err(|e| ModelError::io(path, e))?;
+        f.read_exact(&mut buf)
+            .map_err(|e| ModelError::io(path, e))?;
         Ok(buf
             .chunks_exact(4)
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
@@ -670,9 +682,12 @@ pub fn read_ggml(path: &Path) -> Result<GgmlFile, ModelError> {
             return Err(type_err(ttype.name().to_string()));
         }
         let elements: u64 = ne.iter().product();
-        let nbytes = ttype
-            .bytes_for(ne[0], elements)
-            .ok_or_else(|| type_err(format!("{} with a row not a whole number of blocks", ttype.name())))?;
+        let nbytes = ttype.bytes_for(ne[0], elements).ok_or_else(|| {
+            type_err(format!(
+                "{} with a row not a whole number of blocks",
+                ttype.name()
+            ))
+        })?;
         let offset = r.pos;
         r.skip(nbytes, &format!("the data of tensor '{name}'"))?;
         tensors.push(GgmlTensor {
@@ -732,7 +747,7 @@ impl Reader<'_> {
     }
 
     fn need(&self, n: u64, what: &str) -> Result<(), ModelError> {
-        if self.pos.checked_add(n).map_or(true, |end| end > self.size) {
+        if self.pos.checked_add(n).is_none_or(|end| end > self.size) {
             return Err(self.truncated(what));
         }
         Ok(())

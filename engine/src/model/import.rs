@@ -197,7 +197,11 @@ fn import_ggml(
     )?;
     Ok(ImportReport {
         kind: ImportKind::Ggml,
-        installed: store.list().into_iter().filter(|m| m.name == name).collect(),
+        installed: store
+            .list()
+            .into_iter()
+            .filter(|m| m.name == name)
+            .collect(),
         converted: Vec::new(),
     })
 }
@@ -321,7 +325,10 @@ mod tests {
 
     #[test]
     fn names_from_paths() {
-        assert_eq!(name_from(Path::new("/x/ggml-large-v3-q5_0.bin")), "large-v3-q5_0");
+        assert_eq!(
+            name_from(Path::new("/x/ggml-large-v3-q5_0.bin")),
+            "large-v3-q5_0"
+        );
         assert_eq!(name_from(Path::new("/x/hviske v2")), "hviske-v2");
         assert_eq!(name_from(Path::new("/x/.bin")), "imported");
     }
@@ -332,13 +339,23 @@ mod tests {
         let store = ModelStore::open(Some(&dir.path().join("models"))).unwrap();
         let gguf = dir.path().join("m.gguf");
         std::fs::write(&gguf, b"GGUF\x03\0\0\0rest").unwrap();
-        let err = import(&store, &gguf, &ImportOptions::default(), &mut super::super::NoProgress)
-            .unwrap_err();
+        let err = import(
+            &store,
+            &gguf,
+            &ImportOptions::default(),
+            &mut super::super::NoProgress,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("GGUF"), "{err}");
         let empty_dir = dir.path().join("empty");
         std::fs::create_dir(&empty_dir).unwrap();
-        let err = import(&store, &empty_dir, &ImportOptions::default(), &mut super::super::NoProgress)
-            .unwrap_err();
+        let err = import(
+            &store,
+            &empty_dir,
+            &ImportOptions::default(),
+            &mut super::super::NoProgress,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("model.bin"), "{err}");
         let err = import(
             &store,

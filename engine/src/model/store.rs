@@ -129,7 +129,9 @@ impl ModelStore {
             .map_err(|e| ModelError::io(&self.dir, e))?;
         std::io::Write::write_all(&mut tmp, text.as_bytes())
             .map_err(|e| ModelError::io(tmp.path(), e))?;
-        tmp.persist(&path).map_err(|e| ModelError::io(&path, e.error))?;
+        super::convert::make_readable(tmp.path());
+        tmp.persist(&path)
+            .map_err(|e| ModelError::io(&path, e.error))?;
         Ok(())
     }
 
@@ -155,13 +157,14 @@ impl ModelStore {
     /// Makes an installed model the default.
     pub fn set_default(&self, name: &str) -> Result<(), ModelError> {
         let installed = self.list();
-        let m = installed
-            .iter()
-            .find(|m| m.name == name)
-            .ok_or_else(|| ModelError::UnknownModel {
-                name: name.to_string(),
-                known: names(&installed),
-            })?;
+        let m =
+            installed
+                .iter()
+                .find(|m| m.name == name)
+                .ok_or_else(|| ModelError::UnknownModel {
+                    name: name.to_string(),
+                    known: names(&installed),
+                })?;
         let mut index = self.index()?;
         if !index.models.iter().any(|e| e.name == m.name) {
             index.models.push(entry_for_unindexed(m));
@@ -405,9 +408,18 @@ mod tests {
         assert_eq!(store.resolve(None).unwrap(), store.file_for("hviske-q8_0"));
         store.set_default("base-q8_0").unwrap();
         assert_eq!(store.resolve(None).unwrap(), store.file_for("base-q8_0"));
-        assert_eq!(store.resolve(Some("base")).unwrap(), store.file_for("base-q8_0"));
-        assert_eq!(store.resolve(Some("base-f16")).unwrap(), store.file_for("base-f16"));
-        assert_eq!(store.resolve(Some("hviske")).unwrap(), store.file_for("hviske-q8_0"));
+        assert_eq!(
+            store.resolve(Some("base")).unwrap(),
+            store.file_for("base-q8_0")
+        );
+        assert_eq!(
+            store.resolve(Some("base-f16")).unwrap(),
+            store.file_for("base-f16")
+        );
+        assert_eq!(
+            store.resolve(Some("hviske")).unwrap(),
+            store.file_for("hviske-q8_0")
+        );
         let p = store.file_for("base-f16");
         assert_eq!(store.resolve(Some(p.to_str().unwrap())).unwrap(), p);
         assert!(matches!(
@@ -421,7 +433,10 @@ mod tests {
         let list = store.list();
         assert_eq!(list.len(), 3);
         assert_eq!(list.iter().filter(|m| m.is_default).count(), 1);
-        assert_eq!(list.iter().find(|m| m.name == "base-f16").unwrap().ftype, "f16");
+        assert_eq!(
+            list.iter().find(|m| m.name == "base-f16").unwrap().ftype,
+            "f16"
+        );
     }
 
     #[test]
