@@ -3,6 +3,7 @@
 
 pub mod long_form;
 pub mod options;
+pub mod repetition;
 pub mod transcriber;
 
 pub use long_form::{transcribe_file, FileProgress, TranscribeFileError};

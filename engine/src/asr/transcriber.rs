@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
 
 use super::options::DecodeOptions;
+use super::repetition;
 use crate::model::{self, GgmlInfo, ModelError};
 
 /// Why recognition failed.
@@ -232,10 +233,34 @@ fn worker_main(
         return;
     }
     while let Ok(job) = jobs.recv() {
-        let result = decode(&mut state, &job.samples, &job.options);
+        let result = decode_guarded(&mut state, &job.samples, &job.options);
         // The caller may have given up waiting; that is fine.
         let _ = job.reply.send(result);
     }
+}
+
+/// Decodes, and when Whisper falls into a repetition loop, decodes again with
+/// beam search (deterministic, and far less prone to loops); a loop that
+/// survives that is cut down to one occurrence.
+fn decode_guarded(
+    state: &mut whisper_rs::WhisperState,
+    samples: &[f32],
+    options: &DecodeOptions,
+) -> Result<Transcript, AsrError> {
+    let first = decode(state, samples, options)?;
+    if !first.segments.iter().any(|s| repetition::has_loop(&s.text)) {
+        return Ok(first);
+    }
+    tracing::debug!("repetition loop in decoder output; retrying with beam search");
+    let mut retry_options = options.clone();
+    retry_options.beam_size = Some(options.beam_size.unwrap_or(1).max(5));
+    let mut retry = decode(state, samples, &retry_options)?;
+    for seg in &mut retry.segments {
+        if repetition::has_loop(&seg.text) {
+            seg.text = repetition::collapse_loops(&seg.text);
+        }
+    }
+    Ok(retry)
 }
 
 /// Shortest audio whisper.cpp decodes reliably; shorter input is padded with silence.

@@ -1,0 +1,97 @@
+//! Whisper's best-known failure: a decoding loop that repeats a word or phrase
+//! until the token budget runs out ("min min min min ..."). These helpers
+//! detect such loops and cut them down so they never reach a journal note.
+
+/// Smallest number of back-to-back repeats of an n-gram that counts as a loop.
+const MIN_REPEATS: usize = 4;
+/// Longest phrase (in words) checked for repetition.
+const MAX_NGRAM: usize = 6;
+
+/// Whether `text` contains a run of one phrase (1–6 words) repeated at least
+/// four times back to back, covering at least eight words.
+pub fn has_loop(text: &str) -> bool {
+    let words: Vec<&str> = words(text);
+    (1..=MAX_NGRAM).any(|n| longest_run(&words, n).is_some_and(|(_, reps)| reps >= MIN_REPEATS && reps * n >= 8))
+}
+
+/// Cuts every back-to-back repetition of a phrase down to one occurrence,
+/// where it repeats at least four times. Other text is left as it was.
+pub fn collapse_loops(text: &str) -> String {
+    let words: Vec<&str> = words(text);
+    let mut out: Vec<&str> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    'outer: while i < words.len() {
+        for n in 1..=MAX_NGRAM {
+            if i + n * MIN_REPEATS > words.len() {
+                break;
+            }
+            let reps = repeats_at(&words, i, n);
+            if reps >= MIN_REPEATS {
+                out.extend_from_slice(&words[i..i + n]);
+                i += reps * n;
+                continue 'outer;
+            }
+        }
+        out.push(words[i]);
+        i += 1;
+    }
+    out.join(" ")
+}
+
+fn words(text: &str) -> Vec<&str> {
+    text.split_whitespace().collect()
+}
+
+/// Number of back-to-back copies of `words[start..start+n]` from `start`.
+fn repeats_at(words: &[&str], start: usize, n: usize) -> usize {
+    let key: Vec<String> = words[start..start + n].iter().map(|w| norm(w)).collect();
+    let mut reps = 1;
+    let mut pos = start + n;
+    while pos + n <= words.len()
+        && words[pos..pos + n]
+            .iter()
+            .zip(&key)
+            .all(|(w, k)| norm(w) == *k)
+    {
+        reps += 1;
+        pos += n;
+    }
+    reps
+}
+
+fn longest_run(words: &[&str], n: usize) -> Option<(usize, usize)> {
+    if words.len() < n {
+        return None;
+    }
+    (0..=words.len() - n)
+        .map(|i| (i, repeats_at(words, i, n)))
+        .max_by_key(|(_, r)| *r)
+}
+
+fn norm(word: &str) -> String {
+    word.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loops_are_detected_and_collapsed() {
+        let cases: &[(&str, bool, &str)] = &[
+            ("og højene er min min min min min min min min min min", true, "og højene er min"),
+            ("For 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4", true, "For 1, 2, 3, 4,"),
+            ("Borgeren har det godt, godt, godt.", false, "Borgeren har det godt, godt, godt."),
+            ("Han gik og gik og gik hjem", false, "Han gik og gik og gik hjem"),
+            ("", false, ""),
+        ];
+        for (text, looping, collapsed) in cases {
+            assert_eq!(has_loop(text), *looping, "{text}");
+            if *looping {
+                assert_eq!(collapse_loops(text), *collapsed, "{text}");
+            } else {
+                assert_eq!(collapse_loops(text), text.split_whitespace().collect::<Vec<_>>().join(" "));
+            }
+        }
+    }
+}
