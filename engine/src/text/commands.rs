@@ -1,9 +1,10 @@
 //! Recognising the dictation language's command words in a token stream: spoken
 //! punctuation and layout, headings, autotext insertion, corrections and field navigation.
 //!
-//! Rule for command words used as ordinary words: a punctuation word right after a
-//! determiner ("et punktum", "sit komma", "den parentes") is text, and "ordret X" always
-//! writes X as text. Every other punctuation word is a command. Headings by "X kolon" are
+//! Rule for command words used as ordinary words: a punctuation word right after an article
+//! or possessive ("et punktum", "sit komma") *and* followed by more words in the same
+//! utterance ("han fik et punktum på skærmen") is text; "ordret X" always writes X as text.
+//! Every other punctuation word is a command (so "hun fik et punktum." ends a sentence). Headings by "X kolon" are
 //! recognised only at the start of an utterance (or right after a full stop / new line);
 //! mid-sentence, "ernæring kolon" writes "ernæring:". "overskrift X" works anywhere.
 
@@ -209,7 +210,7 @@ impl CommandWords {
             }
         }
         // Longest phrase first, so "nyt afsnit" wins over a shorter prefix.
-        phrases.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        phrases.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         Ok(CommandWords {
             phrases,
             determiners: file
@@ -230,6 +231,32 @@ impl CommandWords {
     /// True for common words whose capital after an unasked-for full stop may be lowered.
     pub fn is_common_lowercase(&self, norm: &str) -> bool {
         self.common_lowercase.contains(norm)
+    }
+
+    /// True when `norms` (the last words of an utterance) may be the start of a command
+    /// that continues in the next utterance: a strict prefix of a command phrase, or a
+    /// command that needs an argument ("overskrift", "indsæt").
+    pub fn is_dangling(&self, norms: &[&str]) -> bool {
+        let complete = self.phrases.iter().any(|(words, phrase)| {
+            !matches!(phrase, Phrase::HeadingPrefix | Phrase::Autotext(_))
+                && words.len() == norms.len()
+                && words.iter().zip(norms).all(|(a, b)| a == b)
+        });
+        !complete
+            && self.phrases.iter().any(|(words, phrase)| {
+                let prefix =
+                    words.len() > norms.len() && words.iter().zip(norms).all(|(a, b)| a == b);
+                let needs_argument = matches!(phrase, Phrase::HeadingPrefix | Phrase::Autotext(_))
+                    && words.len() == norms.len()
+                    && words.iter().zip(norms).all(|(a, b)| a == b);
+                prefix || needs_argument
+            })
+    }
+
+    /// True when `rest` (the following words of the utterance) starts with ordinary text,
+    /// not with another command or the end of the utterance.
+    fn followed_by_text(&self, rest: &[&str]) -> bool {
+        !rest.is_empty() && self.phrase_at(rest).is_none()
     }
 
     fn phrase_at(&self, norms: &[&str]) -> Option<(usize, &Phrase)> {
@@ -308,7 +335,7 @@ impl CommandWords {
                     let after_determiner = matches!(
                         items.last(),
                         Some(Item::Word(prev)) if self.determiners.contains(&prev.norm)
-                    );
+                    ) && self.followed_by_text(&run[n..]);
                     if after_determiner {
                         items.push(Item::Word(word.clone()));
                         i += 1;
@@ -340,7 +367,7 @@ impl CommandWords {
                     let after_determiner = matches!(
                         items.last(),
                         Some(Item::Word(prev)) if self.determiners.contains(&prev.norm)
-                    );
+                    ) && self.followed_by_text(&run[n..]);
                     if after_determiner {
                         items.push(Item::Word(word.clone()));
                     } else {

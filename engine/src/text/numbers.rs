@@ -365,8 +365,10 @@ fn parse_time(ws: &[&str]) -> Option<(String, usize)> {
     let first = *ws.first()?;
     // Whisper's own "14.30" / "14:30" (folded to "1430")
     let folded_digits: String = first.chars().filter(|c| c.is_ascii_digit()).collect();
-    if first.chars().any(|c| c.is_ascii_digit()) {
-        if folded_digits.len() == 4 || folded_digits.len() == 3 {
+    if first.chars().any(|c| c.is_ascii_digit())
+        && (folded_digits.len() == 4 || folded_digits.len() == 3)
+    {
+        {
             let (h, m) = folded_digits.split_at(folded_digits.len() - 2);
             let (h, m): (u64, u64) = (h.parse().ok()?, m.parse().ok()?);
             if h <= 24 && m <= 59 {
