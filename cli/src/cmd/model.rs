@@ -43,20 +43,23 @@ pub enum ModelCommand {
         #[arg(long)]
         default: bool,
     },
-    /// Add a model you bring: a whisper.cpp ggml .bin file or a CTranslate2 directory.
+    /// Add a model you bring: a whisper.cpp ggml .bin file, a Hugging Face checkpoint
+    /// directory (safetensors) or a CTranslate2 directory; directories are converted.
     Import {
-        /// The ggml file, or the CTranslate2 directory (model.bin, config.json, vocabulary.txt).
+        /// The ggml file, the Hugging Face directory (config.json, model*.safetensors,
+        /// vocab.json) or the CTranslate2 directory (model.bin, config.json, vocabulary.txt).
         path: PathBuf,
         /// Name to select it by (default: from the file or directory name).
         #[arg(long)]
         name: Option<String>,
-        /// Expected sha256 of the file (of model.bin for a directory); checked first.
+        /// Expected sha256 of the file (of model.bin / model.safetensors for a directory);
+        /// checked before anything else.
         #[arg(long, value_name = "HEX")]
         sha256: Option<String>,
         /// Make it the default model.
         #[arg(long)]
         default: bool,
-        /// For a CTranslate2 model: variant to produce (repeatable; default q8_0).
+        /// For a directory: variant to produce (repeatable; default q8_0).
         #[arg(long = "type", value_name = "TYPE")]
         types: Vec<OutputType>,
         /// Replace an installed model of the same name.

@@ -21,7 +21,6 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -30,13 +29,14 @@ use std::time::{Duration, Instant};
 use half::{bf16, f16};
 use sha2::{Digest, Sha256};
 
-use super::ct2::{read_range, Ct2Dtype, Ct2Model};
+use super::ct2::Ct2Model;
 use super::ggml::{
     expected_tensors, read_ggml, ExpectedTensor, GgmlInfo, GgmlType, Hparams, GGML_MAGIC,
     GGML_QNT_VERSION, GGML_QNT_VERSION_FACTOR, WHISPER_N_FFT_BINS,
 };
 use super::progress::{Progress, Step};
-use super::vocab::{find_vocabulary, load_vocabulary};
+use super::source::{Dtype, SourceModel, SourceReader};
+use super::vocab::{find_vocabulary, load_vocabulary, Vocabulary};
 use super::{mel, ModelError};
 
 /// Elements converted per chunk (bounds memory use).
@@ -126,6 +126,78 @@ pub fn convert_ct2(
     progress: &mut dyn Progress,
 ) -> Result<ConvertReport, ModelError> {
     let started = Instant::now();
+    let src = load_ct2(src_dir, ty)?;
+    write_ggml(&src, output, ty, progress, started)
+}
+
+/// Converts a Hugging Face transformers Whisper checkpoint in `src_dir` (`config.json`,
+/// `model.safetensors` or sharded `model-*.safetensors` with their index, and `vocab.json` or
+/// `tokenizer.json`) to a whisper.cpp ggml file at `output`, replacing it atomically.
+pub fn convert_hf(
+    src_dir: &Path,
+    output: &Path,
+    ty: OutputType,
+    progress: &mut dyn Progress,
+) -> Result<ConvertReport, ModelError> {
+    let started = Instant::now();
+    let src = super::hf::load_hf(src_dir, ty)?;
+    write_ggml(&src, output, ty, progress, started)
+}
+
+/// The source formats the converter reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceFormat {
+    /// CTranslate2 / faster-whisper (`model.bin`).
+    Ct2,
+    /// Hugging Face transformers (`*.safetensors`).
+    HuggingFace,
+}
+
+/// Which converter a directory needs, if any.
+pub fn detect_format(dir: &Path) -> Option<SourceFormat> {
+    if dir.join("model.bin").is_file() {
+        Some(SourceFormat::Ct2)
+    } else if super::hf::is_hf_dir(dir) {
+        Some(SourceFormat::HuggingFace)
+    } else {
+        None
+    }
+}
+
+/// Converts a CTranslate2 or Hugging Face model directory, whichever `src_dir` holds.
+pub fn convert_dir(
+    src_dir: &Path,
+    output: &Path,
+    ty: OutputType,
+    progress: &mut dyn Progress,
+) -> Result<ConvertReport, ModelError> {
+    match detect_format(src_dir) {
+        Some(SourceFormat::Ct2) => convert_ct2(src_dir, output, ty, progress),
+        Some(SourceFormat::HuggingFace) => convert_hf(src_dir, output, ty, progress),
+        None => Err(ModelError::NotImportable {
+            path: src_dir.to_path_buf(),
+            reason: "neither a CTranslate2 model (model.bin) nor a Hugging Face checkpoint (config.json + model.safetensors)".into(),
+        }),
+    }
+}
+
+/// `(whisper.cpp name, source name, part, number of parts)`: the tensor is part `part` of the
+/// source split evenly along its first dimension.
+pub(crate) type Mapping = (String, String, u64, u64);
+/// `(source name, part, number of parts)` of a bias slice that must be zero.
+pub(crate) type ZeroSpec = (String, u64, u64);
+
+/// A Whisper model ready to be written as ggml.
+pub(crate) struct WhisperSource {
+    pub(crate) model: SourceModel,
+    pub(crate) hparams: Hparams,
+    pub(crate) map: Vec<Mapping>,
+    pub(crate) zero: Vec<ZeroSpec>,
+    pub(crate) vocab: Vocabulary,
+    pub(crate) format: &'static str,
+}
+
+fn load_ct2(src_dir: &Path, ty: OutputType) -> Result<WhisperSource, ModelError> {
     let model_bin = src_dir.join("model.bin");
     if !model_bin.is_file() {
         return Err(ModelError::MissingFile {
@@ -134,8 +206,58 @@ pub fn convert_ct2(
         });
     }
     let vocab = load_vocabulary(&find_vocabulary(src_dir)?)?;
-    let model = Ct2Model::open(&model_bin)?;
-    let hparams = whisper_hparams(&model, ty)?;
+    let ct2 = Ct2Model::open(&model_bin)?;
+    if ct2.spec != "WhisperSpec" {
+        return Err(ModelError::Ct2Unsupported {
+            path: ct2.path.clone(),
+            reason: format!("model spec is '{}', not a Whisper model", ct2.spec),
+        });
+    }
+    let model = ct2.into_source();
+    let heads = |name: &str| {
+        model
+            .get(name)
+            .and_then(|v| v.scalar_int())
+            .map(|h| h as i32)
+    };
+    let layout = Layout {
+        embeddings: "decoder/embeddings/weight".into(),
+        enc_pos: "encoder/position_encodings/encodings".into(),
+        dec_pos: "decoder/position_encodings/encodings".into(),
+        conv1: "encoder/conv1/weight".into(),
+        layer_probe: &|side, i| format!("{side}/layer_{i}/self_attention/linear_0/weight"),
+        encoder: "encoder",
+        decoder: "decoder",
+    };
+    let hparams = derive_hparams(
+        &model,
+        &layout,
+        heads("encoder/num_heads"),
+        heads("decoder/num_heads"),
+        ty,
+    )?;
+    let (map, zero) = ct2_mapping(&hparams);
+    Ok(WhisperSource {
+        model,
+        hparams,
+        map,
+        zero,
+        vocab,
+        format: "CTranslate2",
+    })
+}
+
+/// Writes a planned Whisper model as ggml through a temporary file next to `output`.
+fn write_ggml(
+    src: &WhisperSource,
+    output: &Path,
+    ty: OutputType,
+    progress: &mut dyn Progress,
+    started: Instant,
+) -> Result<ConvertReport, ModelError> {
+    let model = &src.model;
+    let hparams = src.hparams;
+    let vocab = &src.vocab;
     if vocab.total != hparams.n_vocab as usize {
         tracing::warn!(
             vocabulary = vocab.total,
@@ -143,8 +265,9 @@ pub fn convert_ct2(
             "vocabulary size differs from the token embedding"
         );
     }
-    let plan = plan_whisper(&model, &hparams, ty)?;
-    check_zero_key_biases(&model, &plan.zero_checks)?;
+    let plan = plan(model, &hparams, ty, &src.map, &src.zero)?;
+    let mut reader = SourceReader::new(model);
+    check_zero_key_biases(model, &mut reader, &plan.zero_checks)?;
 
     let dir = match output.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -180,16 +303,15 @@ pub fn convert_ct2(
     }
 
     // Tensors, in source order so the source is read front to back.
-    let total: u64 = plan.tensors.iter().map(|t| t.source_bytes(&model)).sum();
+    let total: u64 = plan.tensors.iter().map(|t| t.source_bytes(model)).sum();
     progress.start(&Step::Convert(ty), Some(total));
-    let mut src = File::open(&model_bin).map_err(|e| ModelError::io(&model_bin, e))?;
     let mut scales_cache: HashMap<usize, Vec<f32>> = HashMap::new();
     for t in &plan.tensors {
         write_tensor(
             &mut w,
             &tmp_path,
-            &mut src,
-            &model,
+            &mut reader,
+            model,
             t,
             &mut scales_cache,
             progress,
@@ -213,7 +335,8 @@ pub fn convert_ct2(
         ty = ty.name(),
         bytes,
         elapsed_ms = started.elapsed().as_millis() as u64,
-        "converted CTranslate2 model to ggml"
+        source = src.format,
+        "converted model to ggml"
     );
     Ok(ConvertReport {
         output: output.to_path_buf(),
@@ -239,59 +362,61 @@ pub(crate) fn make_readable(path: &Path) {
     let _ = path;
 }
 
-/// Derives whisper.cpp's hyper-parameters from the CT2 variable shapes.
-fn whisper_hparams(model: &Ct2Model, ty: OutputType) -> Result<Hparams, ModelError> {
-    if model.spec != "WhisperSpec" {
-        return Err(ModelError::Ct2Unsupported {
-            path: model.path.clone(),
-            reason: format!("model spec is '{}', not a Whisper model", model.spec),
-        });
-    }
+/// Where a source format keeps the tensors whose shapes give the hyper-parameters.
+pub(crate) struct Layout<'a> {
+    pub(crate) embeddings: String,
+    pub(crate) enc_pos: String,
+    pub(crate) dec_pos: String,
+    pub(crate) conv1: String,
+    /// Name of a tensor every layer `i` of side `encoder`/`decoder` has.
+    pub(crate) layer_probe: &'a dyn Fn(&str, i32) -> String,
+    pub(crate) encoder: &'a str,
+    pub(crate) decoder: &'a str,
+}
+
+/// Derives whisper.cpp's hyper-parameters from tensor shapes (heads from the source's own
+/// record when it has one, else width / 64 as in every Whisper size).
+pub(crate) fn derive_hparams(
+    model: &SourceModel,
+    layout: &Layout<'_>,
+    audio_heads: Option<i32>,
+    text_heads: Option<i32>,
+    ty: OutputType,
+) -> Result<Hparams, ModelError> {
     let dims = |name: &str, rank: usize| -> Result<Vec<u64>, ModelError> {
         let v = model.get(name).ok_or_else(|| ModelError::Ct2 {
             path: model.path.clone(),
-            reason: format!("variable '{name}' is missing"),
+            reason: format!("tensor '{name}' is missing"),
         })?;
         if v.dims.len() != rank || v.dims.iter().any(|&d| d == 0 || d > i32::MAX as u64) {
             return Err(ModelError::Ct2 {
                 path: model.path.clone(),
-                reason: format!("variable '{name}' has shape {:?}", v.dims),
+                reason: format!("tensor '{name}' has shape {:?}", v.dims),
             });
         }
         Ok(v.dims.clone())
     };
-    let emb = dims("decoder/embeddings/weight", 2)?;
-    let enc_pos = dims("encoder/position_encodings/encodings", 2)?;
-    let dec_pos = dims("decoder/position_encodings/encodings", 2)?;
-    let conv1 = dims("encoder/conv1/weight", 3)?;
+    let emb = dims(&layout.embeddings, 2)?;
+    let enc_pos = dims(&layout.enc_pos, 2)?;
+    let dec_pos = dims(&layout.dec_pos, 2)?;
+    let conv1 = dims(&layout.conv1, 3)?;
     let count_layers = |side: &str| {
         (0..)
-            .take_while(|i| {
-                model
-                    .get(&format!("{side}/layer_{i}/self_attention/linear_0/weight"))
-                    .is_some()
-            })
+            .take_while(|&i| model.get(&(layout.layer_probe)(side, i)).is_some())
             .count() as i32
     };
-    let n_audio_layer = count_layers("encoder");
-    let n_text_layer = count_layers("decoder");
+    let n_audio_layer = count_layers(layout.encoder);
+    let n_text_layer = count_layers(layout.decoder);
     let n_state = conv1[0] as i32;
-    let heads = |name: &str| -> i32 {
-        model
-            .get(name)
-            .and_then(|v| v.scalar_int())
-            .map(|h| h as i32)
-            .unwrap_or(n_state / 64)
-    };
     let h = Hparams {
         n_vocab: emb[0] as i32,
         n_audio_ctx: enc_pos[0] as i32,
         n_audio_state: n_state,
-        n_audio_head: heads("encoder/num_heads"),
+        n_audio_head: audio_heads.unwrap_or(n_state / 64),
         n_audio_layer,
         n_text_ctx: dec_pos[0] as i32,
         n_text_state: emb[1] as i32,
-        n_text_head: heads("decoder/num_heads"),
+        n_text_head: text_heads.unwrap_or(n_state / 64),
         n_text_layer,
         n_mels: conv1[1] as i32,
         ftype: ty.ftype(),
@@ -349,8 +474,8 @@ struct PlannedTensor {
 }
 
 impl PlannedTensor {
-    fn source_bytes(&self, model: &Ct2Model) -> u64 {
-        self.count * model.variables[self.var].dtype.size()
+    fn source_bytes(&self, model: &SourceModel) -> u64 {
+        self.count * model.tensors[self.var].dtype.size()
     }
 }
 
@@ -367,22 +492,8 @@ struct Plan {
     zero_checks: Vec<ZeroCheck>,
 }
 
-/// Maps every tensor whisper.cpp needs to its CT2 source (see the module docs).
-fn plan_whisper(model: &Ct2Model, h: &Hparams, ty: OutputType) -> Result<Plan, ModelError> {
-    let expected = expected_tensors(h, ty.ggml_type());
-    let by_name: HashMap<&str, &ExpectedTensor> =
-        expected.iter().map(|e| (e.name.as_str(), e)).collect();
-    let mut plan = Plan {
-        tensors: Vec::with_capacity(expected.len()),
-        zero_checks: Vec::new(),
-    };
-    let path = &model.path;
-    let missing = |name: &str| ModelError::Ct2 {
-        path: path.clone(),
-        reason: format!("variable '{name}' is missing"),
-    };
-
-    // (ggml name, ct2 name, part, number of parts)
+/// CTranslate2's names for every tensor whisper.cpp needs (see the module docs).
+fn ct2_mapping(h: &Hparams) -> (Vec<Mapping>, Vec<ZeroSpec>) {
     let mut map: Vec<(String, String, u64, u64)> = Vec::new();
     let mut zero: Vec<(String, u64, u64)> = Vec::new();
     let mut add = |g: String, c: String| map.push((g, c, 0, 1));
@@ -479,7 +590,30 @@ fn plan_whisper(model: &Ct2Model, h: &Hparams, ty: OutputType) -> Result<Plan, M
         zero.push((format!("{c}/attention/linear_1/bias"), 0, 2));
     }
 
-    for (gname, cname, part, parts) in map {
+    (map, zero)
+}
+
+/// Maps every tensor whisper.cpp needs to its source slice, checking shapes and types.
+fn plan(
+    model: &SourceModel,
+    h: &Hparams,
+    ty: OutputType,
+    map: &[Mapping],
+    zero: &[ZeroSpec],
+) -> Result<Plan, ModelError> {
+    let expected = expected_tensors(h, ty.ggml_type());
+    let by_name: HashMap<&str, &ExpectedTensor> =
+        expected.iter().map(|e| (e.name.as_str(), e)).collect();
+    let mut plan = Plan {
+        tensors: Vec::with_capacity(expected.len()),
+        zero_checks: Vec::new(),
+    };
+    let path = &model.path;
+    let missing = |name: &str| ModelError::Ct2 {
+        path: path.clone(),
+        reason: format!("tensor '{name}' is missing"),
+    };
+    for (gname, cname, part, parts) in map.iter().cloned() {
         let exp = by_name
             .get(gname.as_str())
             .ok_or_else(|| ModelError::Ct2Unsupported {
@@ -487,7 +621,7 @@ fn plan_whisper(model: &Ct2Model, h: &Hparams, ty: OutputType) -> Result<Plan, M
                 reason: format!("internal: no whisper.cpp tensor '{gname}'"),
             })?;
         let var = model.index_of(&cname).ok_or_else(|| missing(&cname))?;
-        let v = &model.variables[var];
+        let v = &model.tensors[var];
         let total = v.elements();
         let wrong_shape = || {
             ModelError::Ct2Unsupported {
@@ -515,8 +649,8 @@ fn plan_whisper(model: &Ct2Model, h: &Hparams, ty: OutputType) -> Result<Plan, M
             }
         }
         let scale = match v.dtype {
-            Ct2Dtype::F32 | Ct2Dtype::F16 | Ct2Dtype::BF16 => None,
-            Ct2Dtype::I8 => {
+            Dtype::F32 | Dtype::F16 | Dtype::BF16 => None,
+            Dtype::I8 => {
                 let sname = format!("{cname}_scale");
                 Some(
                     model
@@ -548,9 +682,9 @@ fn plan_whisper(model: &Ct2Model, h: &Hparams, ty: OutputType) -> Result<Plan, M
             src_row: *v.dims.last().unwrap_or(&1),
         });
     }
-    for (cname, part, parts) in zero {
+    for (cname, part, parts) in zero.iter().cloned() {
         let var = model.index_of(&cname).ok_or_else(|| missing(&cname))?;
-        let count = model.variables[var].elements() / parts;
+        let count = model.tensors[var].elements() / parts;
         plan.zero_checks.push(ZeroCheck {
             var,
             start: part * count,
@@ -570,35 +704,32 @@ fn plan_whisper(model: &Ct2Model, h: &Hparams, ty: OutputType) -> Result<Plan, M
     let known: std::collections::HashSet<&str> = plan
         .tensors
         .iter()
-        .map(|t| model.variables[t.var].name.as_str())
+        .map(|t| model.tensors[t.var].name.as_str())
         .collect();
-    for v in &model.variables {
+    for v in &model.tensors {
         if v.small.is_none() && !known.contains(v.name.as_str()) && !v.name.ends_with("_scale") {
             tracing::debug!(variable = %v.name, "CT2 variable not used by whisper.cpp");
         }
     }
-    plan.tensors.sort_by_key(|t| {
-        model.variables[t.var].offset + t.start * model.variables[t.var].dtype.size()
-    });
+    plan.tensors
+        .sort_by_key(|t| model.tensors[t.var].offset + t.start * model.tensors[t.var].dtype.size());
     Ok(plan)
 }
 
 /// Whisper's attention keys have no bias; CT2 stores zeros. Anything else is not a Whisper
 /// model whisper.cpp can run.
-fn check_zero_key_biases(model: &Ct2Model, checks: &[ZeroCheck]) -> Result<(), ModelError> {
-    let mut f = File::open(&model.path).map_err(|e| ModelError::io(&model.path, e))?;
+fn check_zero_key_biases(
+    model: &SourceModel,
+    reader: &mut SourceReader<'_>,
+    checks: &[ZeroCheck],
+) -> Result<(), ModelError> {
     for c in checks {
-        let v = &model.variables[c.var];
-        if v.dtype == Ct2Dtype::I8 {
+        let v = &model.tensors[c.var];
+        if v.dtype == Dtype::I8 {
             continue; // int8 biases do not occur; nothing sensible to check
         }
         let size = v.dtype.size();
-        let bytes = read_range(
-            &mut f,
-            &model.path,
-            v.offset + c.start * size,
-            (c.count * size) as usize,
-        )?;
+        let bytes = reader.read(v, v.offset + c.start * size, (c.count * size) as usize)?;
         let mut values = Vec::new();
         decode(v.dtype, &bytes, 0, 1, None, &mut values);
         if let Some(x) = values.iter().find(|x| **x != 0.0) {
@@ -618,8 +749,8 @@ fn check_zero_key_biases(model: &Ct2Model, checks: &[ZeroCheck]) -> Result<(), M
 fn write_tensor<W: Write>(
     w: &mut W,
     out_path: &Path,
-    src: &mut File,
-    model: &Ct2Model,
+    src: &mut SourceReader<'_>,
+    model: &SourceModel,
     t: &PlannedTensor,
     scales_cache: &mut HashMap<usize, Vec<f32>>,
     progress: &mut dyn Progress,
@@ -635,13 +766,13 @@ fn write_tensor<W: Write>(
     }
     w.write_all(t.name.as_bytes()).map_err(wio)?;
 
-    let v = &model.variables[t.var];
+    let v = &model.tensors[t.var];
     let scales: Option<&[f32]> = match t.scale {
         Some(si) => match scales_cache.entry(si) {
             std::collections::hash_map::Entry::Occupied(e) => Some(e.into_mut().as_slice()),
             std::collections::hash_map::Entry::Vacant(e) => {
-                let sv = &model.variables[si];
-                let bytes = read_range(src, &model.path, sv.offset, sv.nbytes as usize)?;
+                let sv = &model.tensors[si];
+                let bytes = src.read(sv, sv.offset, sv.nbytes as usize)?;
                 let mut s = Vec::new();
                 decode(sv.dtype, &bytes, 0, 1, None, &mut s);
                 Some(e.insert(s).as_slice())
@@ -658,14 +789,9 @@ fn write_tensor<W: Write>(
     while done < t.count {
         let n = chunk.min(t.count - done);
         let first = t.start + done;
-        let bytes = read_range(
-            src,
-            &model.path,
-            v.offset + first * size,
-            (n * size) as usize,
-        )?;
+        let bytes = src.read(v, v.offset + first * size, (n * size) as usize)?;
         out.clear();
-        if v.dtype == Ct2Dtype::F16 && t.ttype == GgmlType::F16 {
+        if v.dtype == Dtype::F16 && t.ttype == GgmlType::F16 {
             w.write_all(&bytes).map_err(wio)?;
         } else {
             values.clear();
@@ -681,7 +807,7 @@ fn write_tensor<W: Write>(
 
 /// Decodes little-endian source elements to f32; int8 values are divided by their row's scale.
 fn decode(
-    dtype: Ct2Dtype,
+    dtype: Dtype,
     bytes: &[u8],
     first: u64,
     row: u64,
@@ -689,22 +815,22 @@ fn decode(
     out: &mut Vec<f32>,
 ) {
     match dtype {
-        Ct2Dtype::F32 => out.extend(
+        Dtype::F32 => out.extend(
             bytes
                 .chunks_exact(4)
                 .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
         ),
-        Ct2Dtype::F16 => out.extend(
+        Dtype::F16 => out.extend(
             bytes
                 .chunks_exact(2)
                 .map(|c| f16::from_bits(u16::from_le_bytes([c[0], c[1]])).to_f32()),
         ),
-        Ct2Dtype::BF16 => out.extend(
+        Dtype::BF16 => out.extend(
             bytes
                 .chunks_exact(2)
                 .map(|c| bf16::from_bits(u16::from_le_bytes([c[0], c[1]])).to_f32()),
         ),
-        Ct2Dtype::I8 => {
+        Dtype::I8 => {
             let scales = scales.unwrap_or(&[]);
             out.extend(bytes.iter().enumerate().map(|(i, &b)| {
                 let r = ((first + i as u64) / row.max(1)) as usize;
@@ -716,12 +842,12 @@ fn decode(
                 (b as i8) as f32 / if s == 0.0 { 1.0 } else { s }
             }))
         }
-        Ct2Dtype::I16 => out.extend(
+        Dtype::I16 => out.extend(
             bytes
                 .chunks_exact(2)
                 .map(|c| i16::from_le_bytes([c[0], c[1]]) as f32),
         ),
-        Ct2Dtype::I32 => out.extend(
+        Dtype::I32 => out.extend(
             bytes
                 .chunks_exact(4)
                 .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f32),

@@ -9,99 +9,30 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
+use super::source::SourceModel;
 use super::ModelError;
 
 /// The binary version this reader understands.
 pub const CT2_BINARY_VERSION: u32 = 6;
 
-/// Element type of a CTranslate2 variable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ct2Dtype {
-    /// 32-bit float.
-    F32,
-    /// 8-bit integer (quantised weights, with a `weight_scale` beside them).
-    I8,
-    /// 16-bit integer.
-    I16,
-    /// 32-bit integer.
-    I32,
-    /// 16-bit IEEE float.
-    F16,
-    /// bfloat16.
-    BF16,
-}
-
-impl Ct2Dtype {
-    fn from_id(id: u8) -> Option<Ct2Dtype> {
-        Some(match id {
-            0 => Ct2Dtype::F32,
-            1 => Ct2Dtype::I8,
-            2 => Ct2Dtype::I16,
-            3 => Ct2Dtype::I32,
-            4 => Ct2Dtype::F16,
-            5 => Ct2Dtype::BF16,
-            _ => return None,
-        })
-    }
-
-    /// Bytes per element.
-    pub fn size(self) -> u64 {
-        match self {
-            Ct2Dtype::I8 => 1,
-            Ct2Dtype::I16 | Ct2Dtype::F16 | Ct2Dtype::BF16 => 2,
-            Ct2Dtype::F32 | Ct2Dtype::I32 => 4,
-        }
-    }
-
-    /// A short name for messages.
-    pub fn name(self) -> &'static str {
-        match self {
-            Ct2Dtype::F32 => "float32",
-            Ct2Dtype::I8 => "int8",
-            Ct2Dtype::I16 => "int16",
-            Ct2Dtype::I32 => "int32",
-            Ct2Dtype::F16 => "float16",
-            Ct2Dtype::BF16 => "bfloat16",
-        }
-    }
-}
-
+/// Element type of a CTranslate2 variable (ids 0 f32, 1 i8, 2 i16, 3 i32, 4 f16, 5 bf16).
+pub use super::source::Dtype as Ct2Dtype;
 /// One variable of a CTranslate2 model.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ct2Variable {
-    /// Its name, e.g. `encoder/layer_0/self_attention/linear_0/weight`.
-    pub name: String,
-    /// Dimensions, slowest first (`[out, in]` for linear weights).
-    pub dims: Vec<u64>,
-    /// Element type.
-    pub dtype: Ct2Dtype,
-    /// Offset of the data in the file.
-    pub offset: u64,
-    /// Data size in bytes.
-    pub nbytes: u64,
-    /// The data of scalars and other tiny variables (at most 8 bytes), read eagerly.
-    pub small: Option<Vec<u8>>,
-}
+pub use super::source::SourceTensor as Ct2Variable;
 
-impl Ct2Variable {
-    /// Number of elements.
-    pub fn elements(&self) -> u64 {
-        self.dims.iter().product()
-    }
-
-    /// The value of an integer scalar (e.g. `num_heads`).
-    pub fn scalar_int(&self) -> Option<i64> {
-        let b = self.small.as_deref()?;
-        match (self.dtype, b.len()) {
-            (Ct2Dtype::I8, 1) => Some(b[0] as i8 as i64),
-            (Ct2Dtype::I16, 2) => Some(i16::from_le_bytes([b[0], b[1]]) as i64),
-            (Ct2Dtype::I32, 4) => Some(i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64),
-            _ => None,
-        }
-    }
+fn dtype_from_id(id: u8) -> Option<Ct2Dtype> {
+    Some(match id {
+        0 => Ct2Dtype::F32,
+        1 => Ct2Dtype::I8,
+        2 => Ct2Dtype::I16,
+        3 => Ct2Dtype::I32,
+        4 => Ct2Dtype::F16,
+        5 => Ct2Dtype::BF16,
+        _ => return None,
+    })
 }
 
 /// The variable table of a CTranslate2 `model.bin`.
@@ -156,7 +87,7 @@ impl Ct2Model {
                 dims.push(r.u32()? as u64);
             }
             let dtype_id = r.u8()?;
-            let dtype = Ct2Dtype::from_id(dtype_id)
+            let dtype = dtype_from_id(dtype_id)
                 .ok_or_else(|| r.bad(format!("variable '{name}' has unknown dtype {dtype_id}")))?;
             let nbytes = r.u32()? as u64;
             let elements: u64 = dims.iter().product();
@@ -178,6 +109,7 @@ impl Ct2Model {
                 name,
                 dims,
                 dtype,
+                file: 0,
                 offset,
                 nbytes,
                 small,
@@ -211,26 +143,11 @@ impl Ct2Model {
     pub fn index_of(&self, name: &str) -> Option<usize> {
         self.by_name.get(name).copied()
     }
-}
 
-/// Reads a range of a variable's data.
-pub(crate) fn read_range(
-    file: &mut File,
-    path: &Path,
-    offset: u64,
-    len: usize,
-) -> Result<Vec<u8>, ModelError> {
-    let mut buf = vec![0u8; len];
-    file.seek(SeekFrom::Start(offset))
-        .map_err(|e| ModelError::io(path, e))?;
-    file.read_exact(&mut buf).map_err(|e| match e.kind() {
-        std::io::ErrorKind::UnexpectedEof => ModelError::Ct2 {
-            path: path.to_path_buf(),
-            reason: "file ends inside a variable's data (truncated)".into(),
-        },
-        _ => ModelError::io(path, e),
-    })?;
-    Ok(buf)
+    /// The variables as a converter source.
+    pub fn into_source(self) -> SourceModel {
+        SourceModel::new(self.path.clone(), vec![self.path], self.variables)
+    }
 }
 
 struct TableReader<'a> {

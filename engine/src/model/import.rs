@@ -4,7 +4,8 @@
 //! - a whisper.cpp ggml file: optionally sha256-checked, validated completely, copied into
 //!   the models directory as `ggml-<name>.bin`;
 //! - a CTranslate2 directory (or its `model.bin`): optionally sha256-checked (`model.bin`),
-//!   converted to `ggml-<name>-q8_0.bin` (and/or `-f16`).
+//!   converted to `ggml-<name>-q8_0.bin` (and/or `-f16`);
+//! - a Hugging Face transformers checkpoint directory (safetensors): converted likewise.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -12,7 +13,9 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::convert::{convert_ct2, ConvertReport, OutputType};
+use super::convert::{
+    convert_ct2, convert_hf, detect_format, ConvertReport, OutputType, SourceFormat,
+};
 use super::ct2::CT2_BINARY_VERSION;
 use super::ggml::GGML_MAGIC;
 use super::install::sha256_file;
@@ -25,11 +28,12 @@ use super::{validate_ggml, GgmlInfo, ModelError};
 pub struct ImportOptions {
     /// The model's name (default: from the file or directory name).
     pub name: Option<String>,
-    /// The expected sha256 of the file (of `model.bin` for a CTranslate2 directory).
+    /// The expected sha256 of the file (of `model.bin` for a CTranslate2 directory, of
+    /// `model.safetensors` for a single-file Hugging Face checkpoint).
     pub sha256: Option<String>,
     /// Make it the default model.
     pub make_default: bool,
-    /// Types to convert a CTranslate2 model to (default: q8_0).
+    /// Types to convert a CTranslate2 or Hugging Face model to (default: q8_0).
     pub types: Vec<OutputType>,
     /// Replace an installed model of the same name.
     pub force: bool,
@@ -42,6 +46,8 @@ pub enum ImportKind {
     Ggml,
     /// A CTranslate2 model, converted.
     Ct2,
+    /// A Hugging Face safetensors checkpoint, converted.
+    HuggingFace,
 }
 
 /// What an import did.
@@ -51,7 +57,7 @@ pub struct ImportReport {
     pub kind: ImportKind,
     /// The installed models it produced.
     pub installed: Vec<InstalledModel>,
-    /// The conversions (CTranslate2 only).
+    /// The conversions (CTranslate2 and Hugging Face models).
     pub converted: Vec<ConvertReport>,
 }
 
@@ -67,13 +73,14 @@ pub fn import(
         _ => ModelError::io(path, e),
     })?;
     if meta.is_dir() {
-        if !path.join("model.bin").is_file() {
-            return Err(ModelError::NotImportable {
+        return match detect_format(path) {
+            Some(SourceFormat::Ct2) => import_converted(store, path, Some(&path.join("model.bin")), opts, progress),
+            Some(SourceFormat::HuggingFace) => import_converted(store, path, None, opts, progress),
+            None => Err(ModelError::NotImportable {
                 path: path.to_path_buf(),
-                reason: "a directory without model.bin; expected a CTranslate2 model directory (model.bin, config.json, vocabulary.txt)".into(),
-            });
-        }
-        return import_ct2(store, path, &path.join("model.bin"), opts, progress);
+                reason: "a directory with neither model.bin (CTranslate2: model.bin, config.json, vocabulary.txt) nor config.json + model.safetensors (Hugging Face)".into(),
+            }),
+        };
     }
     let mut head = [0u8; 16];
     let n = File::open(path)
@@ -83,14 +90,21 @@ pub fn import(
     if n >= 4 && magic == GGML_MAGIC {
         return import_ggml(store, path, opts, progress);
     }
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     if n >= 4 && magic == CT2_BINARY_VERSION {
-        let dir = path.parent().unwrap_or(Path::new("."));
-        return import_ct2(store, dir, path, opts, progress);
+        return import_converted(store, parent, Some(path), opts, progress);
+    }
+    let safetensors = n >= 9 && head[8] == b'{';
+    if safetensors && detect_format(parent) == Some(SourceFormat::HuggingFace) {
+        return import_converted(store, parent, None, opts, progress);
     }
     let reason = if &head[..4] == b"GGUF" {
         "a GGUF file; whisper.cpp loads ggml .bin Whisper models, not GGUF".to_string()
-    } else if n >= 9 && head[8] == b'{' {
-        "looks like Hugging Face safetensors; convert it to CTranslate2 first (ct2-transformers-converter --model NAME --output_dir DIR --quantization float16 --copy_files tokenizer.json) and import DIR".to_string()
+    } else if safetensors {
+        "Hugging Face safetensors without config.json beside it; import the whole checkpoint directory (config.json, model*.safetensors, vocab.json or tokenizer.json)".to_string()
     } else {
         format!("neither a whisper.cpp ggml file (magic {magic:#010x}) nor a CTranslate2 model.bin")
     };
@@ -247,10 +261,11 @@ fn copy_into(
     Ok(hex::encode(hasher.finalize()))
 }
 
-fn import_ct2(
+/// Converts a CTranslate2 (`model_bin` given) or Hugging Face model directory.
+fn import_converted(
     store: &ModelStore,
     dir: &Path,
-    model_bin: &Path,
+    model_bin: Option<&Path>,
     opts: &ImportOptions,
     progress: &mut dyn Progress,
 ) -> Result<ImportReport, ModelError> {
@@ -276,11 +291,32 @@ fn import_ct2(
             }
         }
     }
-    let source_sha = verify_sha(model_bin, opts.sha256.as_deref(), progress)?;
+    let source_sha = match (model_bin, &opts.sha256) {
+        (Some(bin), _) => verify_sha(bin, opts.sha256.as_deref(), progress)?,
+        (None, None) => None,
+        (None, Some(_)) => {
+            let single = dir.join("model.safetensors");
+            if !single.is_file() {
+                return Err(ModelError::NotImportable {
+                    path: dir.to_path_buf(),
+                    reason: "--sha256 needs a single model.safetensors; verify sharded checkpoints with sha256sum before importing".into(),
+                });
+            }
+            verify_sha(&single, opts.sha256.as_deref(), progress)?
+        }
+    };
+    let kind = if model_bin.is_some() {
+        ImportKind::Ct2
+    } else {
+        ImportKind::HuggingFace
+    };
     let mut converted = Vec::new();
     for (i, (ty, name)) in names.iter().enumerate() {
         let dest = store.file_for(name);
-        let report = convert_ct2(dir, &dest, *ty, progress)?;
+        let report = match kind {
+            ImportKind::HuggingFace => convert_hf(dir, &dest, *ty, progress)?,
+            _ => convert_ct2(dir, &dest, *ty, progress)?,
+        };
         warn_if_english_only(&report.info);
         store.register(
             IndexEntry {
@@ -290,7 +326,7 @@ fn import_ct2(
                 size: report.bytes,
                 sha256: Some(report.sha256.clone()),
                 source: Some(match &source_sha {
-                    Some(s) => format!("{} (model.bin sha256 {s})", source_of(dir)),
+                    Some(s) => format!("{} (sha256 {s})", source_of(dir)),
                     None => source_of(dir),
                 }),
                 installed: Some(now_rfc3339()),
@@ -300,7 +336,7 @@ fn import_ct2(
         converted.push(report);
     }
     Ok(ImportReport {
-        kind: ImportKind::Ct2,
+        kind,
         installed: store
             .list()
             .into_iter()

@@ -68,7 +68,7 @@ fn ct2_string(out: &mut Vec<u8>, s: &str) {
 /// Writes a 1-layer Whisper CT2 model. Fused self-attention rows hold their row index
 /// (query 0..D, key D..2D, value 2D..3D); fused cross-attention k|v rows hold 100 + row.
 /// Biases: query 1.0, key 0.0, value 3.0; cross key 0.0, cross value 5.0.
-fn write_tiny_ct2(dir: &Path, flaw: Flaw) {
+fn tiny_vars(flaw: Flaw) -> Vec<Var> {
     let d = D;
     let mut vars = vec![
         f16_var("decoder/embeddings/weight", &[N_VOCAB, d], |r, c| {
@@ -200,7 +200,27 @@ fn write_tiny_ct2(dir: &Path, flaw: Flaw) {
     vars.push(f16_var(&format!("{p}/linear_2/bias"), &[d], |_, _| 0.0));
     vars.push(f16_var(&format!("{p}/layer_norm/gamma"), &[d], |_, _| 1.0));
     vars.push(f16_var(&format!("{p}/layer_norm/beta"), &[d], |_, _| 0.0));
+    vars
+}
 
+/// The tiny vocabulary in id order: ten text tokens (GPT-2 byte alphabet: "Ġ" = space,
+/// "Ã¦" = "æ", "Ã¸" = "ø", "Ã¥" = "å"; one empty token as in the real vocabulary), then
+/// special tokens.
+fn tiny_vocab() -> Vec<String> {
+    let mut vocab = vec!["!", "a", "Ġp", "Ã¥", "Ġs", "Ã¦", "r", "Ã¸", "Ġ", ""]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
+    assert_eq!(vocab.len(), EOT);
+    vocab.push("<|endoftext|>".into());
+    while vocab.len() < N_VOCAB as usize {
+        vocab.push(format!("<|special{}|>", vocab.len()));
+    }
+    vocab
+}
+
+fn write_tiny_ct2(dir: &Path, flaw: Flaw) {
+    let vars = tiny_vars(flaw);
     let mut out = Vec::new();
     out.extend_from_slice(&6u32.to_le_bytes());
     ct2_string(&mut out, "WhisperSpec");
@@ -222,18 +242,187 @@ fn write_tiny_ct2(dir: &Path, flaw: Flaw) {
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join("model.bin"), out).unwrap();
     std::fs::write(dir.join("config.json"), "{}").unwrap();
-    // Ten text tokens (GPT-2 byte alphabet: "Ġ" = space, "Ã¦" = "æ", "Ã¸" = "ø", "Ã¥" = "å"),
-    // then special tokens; one empty token as in the real vocabulary.
-    let mut vocab = vec!["!", "a", "Ġp", "Ã¥", "Ġs", "Ã¦", "r", "Ã¸", "Ġ", ""]
-        .into_iter()
-        .map(String::from)
-        .collect::<Vec<_>>();
-    assert_eq!(vocab.len(), EOT);
-    vocab.push("<|endoftext|>".into());
-    while vocab.len() < N_VOCAB as usize {
-        vocab.push(format!("<|special{}|>", vocab.len()));
+    std::fs::write(dir.join("vocabulary.txt"), tiny_vocab().join("\n") + "\n").unwrap();
+}
+
+/// The same tiny model as a Hugging Face checkpoint: HF names, q/k/v and k/v unfused, no key
+/// biases, heads in config.json, vocab.json. With `shards`, split over two safetensors files.
+fn write_tiny_hf(dir: &Path, shards: bool) {
+    let d = D as usize;
+    let mut tensors: Vec<(String, Vec<u32>, Vec<u8>)> = Vec::new();
+    let rows = |v: &Var, from: usize, to: usize| -> Vec<u8> {
+        let row: usize = v.dims[1..]
+            .iter()
+            .map(|&x| x as usize)
+            .product::<usize>()
+            .max(1)
+            * 2;
+        v.data[from * row..to * row].to_vec()
+    };
+    for v in tiny_vars(Flaw::None) {
+        if v.dims.is_empty() {
+            continue; // num_heads: config.json
+        }
+        let n = v
+            .name
+            .replace("/gamma", ".weight")
+            .replace("/beta", ".bias")
+            .replace("/embeddings/weight", ".embed_tokens.weight")
+            .replace("/position_encodings/encodings", ".embed_positions.weight")
+            .replace("/self_attention/layer_norm", ".self_attn_layer_norm")
+            .replace("/attention/layer_norm", ".encoder_attn_layer_norm")
+            .replace("/ffn/layer_norm", ".final_layer_norm")
+            .replace("/ffn/linear_0", ".fc1")
+            .replace("/ffn/linear_1", ".fc2")
+            .replace("/self_attention/linear_1", ".self_attn.out_proj")
+            .replace("/attention/linear_0", ".encoder_attn.q_proj")
+            .replace("/attention/linear_2", ".encoder_attn.out_proj")
+            .replace("/layer_norm", ".layer_norm")
+            .replace("/layer_0/", ".layers.0.")
+            .replace("/layer_0.", ".layers.0.")
+            .replace('/', ".");
+        let n = format!("model.{n}");
+        let shape = |rows: u32| -> Vec<u32> {
+            let mut s = v.dims.clone();
+            s[0] = rows;
+            s
+        };
+        if let Some(base) = n.strip_suffix(".self_attention.linear_0.weight") {
+            for (i, part) in ["q", "k", "v"].iter().enumerate() {
+                tensors.push((
+                    format!("{base}.self_attn.{part}_proj.weight"),
+                    shape(D),
+                    rows(&v, i * d, (i + 1) * d),
+                ));
+            }
+        } else if let Some(base) = n.strip_suffix(".self_attention.linear_0.bias") {
+            tensors.push((
+                format!("{base}.self_attn.q_proj.bias"),
+                vec![D],
+                rows(&v, 0, d),
+            ));
+            tensors.push((
+                format!("{base}.self_attn.v_proj.bias"),
+                vec![D],
+                rows(&v, 2 * d, 3 * d),
+            ));
+        } else if let Some(base) = n.strip_suffix(".attention.linear_1.weight") {
+            tensors.push((
+                format!("{base}.encoder_attn.k_proj.weight"),
+                shape(D),
+                rows(&v, 0, d),
+            ));
+            tensors.push((
+                format!("{base}.encoder_attn.v_proj.weight"),
+                shape(D),
+                rows(&v, d, 2 * d),
+            ));
+        } else if let Some(base) = n.strip_suffix(".attention.linear_1.bias") {
+            tensors.push((
+                format!("{base}.encoder_attn.v_proj.bias"),
+                vec![D],
+                rows(&v, d, 2 * d),
+            ));
+        } else {
+            tensors.push((n, v.dims.clone(), v.data));
+        }
     }
-    std::fs::write(dir.join("vocabulary.txt"), vocab.join("\n") + "\n").unwrap();
+    // Tied output projection, as transformers saves it.
+    let emb = tensors
+        .iter()
+        .find(|t| t.0 == "model.decoder.embed_tokens.weight")
+        .unwrap()
+        .clone();
+    tensors.push(("proj_out.weight".into(), emb.1, emb.2));
+
+    std::fs::create_dir_all(dir).unwrap();
+    let write_file = |name: &str, items: &[(String, Vec<u32>, Vec<u8>)]| {
+        let mut header = serde_json::Map::new();
+        header.insert("__metadata__".into(), serde_json::json!({"format": "pt"}));
+        let mut data = Vec::new();
+        for (n, shape, bytes) in items {
+            header.insert(
+                n.clone(),
+                serde_json::json!({"dtype": "F16", "shape": shape, "data_offsets": [data.len(), data.len() + bytes.len()]}),
+            );
+            data.extend_from_slice(bytes);
+        }
+        let h = serde_json::to_vec(&header).unwrap();
+        let mut out = (h.len() as u64).to_le_bytes().to_vec();
+        out.extend_from_slice(&h);
+        out.extend_from_slice(&data);
+        std::fs::write(dir.join(name), out).unwrap();
+    };
+    if shards {
+        let (a, b) = tensors.split_at(tensors.len() / 2);
+        let files = [
+            "model-00001-of-00002.safetensors",
+            "model-00002-of-00002.safetensors",
+        ];
+        write_file(files[0], a);
+        write_file(files[1], b);
+        let map: serde_json::Map<String, serde_json::Value> = a
+            .iter()
+            .map(|t| (t.0.clone(), files[0].into()))
+            .chain(b.iter().map(|t| (t.0.clone(), files[1].into())))
+            .collect();
+        std::fs::write(
+            dir.join("model.safetensors.index.json"),
+            serde_json::json!({"metadata": {}, "weight_map": map}).to_string(),
+        )
+        .unwrap();
+    } else {
+        write_file("model.safetensors", &tensors);
+    }
+    std::fs::write(
+        dir.join("config.json"),
+        r#"{"model_type": "whisper", "encoder_attention_heads": 2, "decoder_attention_heads": 2}"#,
+    )
+    .unwrap();
+    let vocab: serde_json::Map<String, serde_json::Value> = tiny_vocab()
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| (t, i.into()))
+        .collect();
+    std::fs::write(
+        dir.join("vocab.json"),
+        serde_json::Value::Object(vocab).to_string(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn hugging_face_checkpoint_converts_to_the_same_tensors() {
+    for shards in [false, true] {
+        let (_tmp, ct2_file) = convert_tiny(OutputType::Q8_0);
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("hf");
+        write_tiny_hf(&dir, shards);
+        assert_eq!(detect_format(&dir), Some(SourceFormat::HuggingFace));
+        let out = tmp.path().join("hf.bin");
+        convert_dir(&dir, &out, OutputType::Q8_0, &mut NoProgress).unwrap();
+        let hf_file = read_ggml(&out).unwrap();
+        assert_eq!(hf_file.info.hparams, ct2_file.info.hparams);
+        assert_eq!(hf_file.vocab, ct2_file.vocab);
+        assert_eq!(hf_file.tensors.len(), ct2_file.tensors.len());
+        for t in &ct2_file.tensors {
+            let h = hf_file
+                .tensor(&t.name)
+                .unwrap_or_else(|| panic!("{}", t.name));
+            assert_eq!((&h.ne, h.ttype), (&t.ne, t.ttype), "{}", t.name);
+            assert_eq!(
+                hf_file.read_tensor_data(&t.name).unwrap(),
+                ct2_file.read_tensor_data(&t.name).unwrap(),
+                "{}",
+                t.name
+            );
+        }
+        // And the import path takes the directory.
+        let store = ModelStore::open(Some(&tmp.path().join("models"))).unwrap();
+        let report = import(&store, &dir, &ImportOptions::default(), &mut NoProgress).unwrap();
+        assert_eq!(report.kind, ImportKind::HuggingFace);
+        assert!(store.file_for("hf-q8_0").is_file());
+    }
 }
 
 fn tiny_dir(flaw: Flaw) -> (tempfile::TempDir, PathBuf) {

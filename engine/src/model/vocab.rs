@@ -78,6 +78,15 @@ pub fn load_vocabulary(path: &Path) -> Result<Vocabulary, ModelError> {
             .map(|l| l.strip_suffix('\r').unwrap_or(l).to_string())
             .collect()
     };
+    from_entries(path, entries)
+}
+
+/// Keeps the text tokens (ids below end-of-text) of a vocabulary listed in id order.
+fn from_entries(path: &Path, entries: Vec<String>) -> Result<Vocabulary, ModelError> {
+    let bad = |reason: String| ModelError::Vocabulary {
+        path: path.to_path_buf(),
+        reason,
+    };
     let eot = entries
         .iter()
         .position(|t| t == END_OF_TEXT)
@@ -108,6 +117,71 @@ pub fn load_vocabulary(path: &Path) -> Result<Vocabulary, ModelError> {
         tokens,
         total: entries.len(),
     })
+}
+
+/// Loads a Hugging Face tokenizer's vocabulary from `vocab.json` (+ `added_tokens.json`) or
+/// `tokenizer.json`, in id order.
+pub fn load_hf_vocabulary(dir: &Path) -> Result<Vocabulary, ModelError> {
+    let read_json = |p: &Path| -> Result<serde_json::Value, ModelError> {
+        let text = std::fs::read_to_string(p).map_err(|e| ModelError::io(p, e))?;
+        serde_json::from_str(&text).map_err(|e| ModelError::Vocabulary {
+            path: p.to_path_buf(),
+            reason: format!("not valid JSON: {e}"),
+        })
+    };
+    let mut ids: Vec<(u64, String)> = Vec::new();
+    let vocab_json = dir.join("vocab.json");
+    let tokenizer_json = dir.join("tokenizer.json");
+    let path = if vocab_json.is_file() {
+        if let serde_json::Value::Object(m) = read_json(&vocab_json)? {
+            ids.extend(m.into_iter().filter_map(|(k, v)| Some((v.as_u64()?, k))));
+        }
+        let added = dir.join("added_tokens.json");
+        if added.is_file() {
+            if let serde_json::Value::Object(m) = read_json(&added)? {
+                ids.extend(m.into_iter().filter_map(|(k, v)| Some((v.as_u64()?, k))));
+            }
+        }
+        vocab_json
+    } else if tokenizer_json.is_file() {
+        let v = read_json(&tokenizer_json)?;
+        if let Some(m) = v.pointer("/model/vocab").and_then(|m| m.as_object()) {
+            ids.extend(m.iter().filter_map(|(k, v)| Some((v.as_u64()?, k.clone()))));
+        }
+        if let Some(a) = v.get("added_tokens").and_then(|a| a.as_array()) {
+            ids.extend(a.iter().filter_map(|t| {
+                Some((
+                    t.get("id")?.as_u64()?,
+                    t.get("content")?.as_str()?.to_string(),
+                ))
+            }));
+        }
+        tokenizer_json
+    } else {
+        return Err(ModelError::MissingFile {
+            dir: dir.to_path_buf(),
+            what: "vocab.json or tokenizer.json".into(),
+        });
+    };
+    let max = ids
+        .iter()
+        .map(|(i, _)| *i)
+        .max()
+        .ok_or_else(|| ModelError::Vocabulary {
+            path: path.clone(),
+            reason: "no tokens".into(),
+        })?;
+    if max > 10_000_000 {
+        return Err(ModelError::Vocabulary {
+            path,
+            reason: format!("token id {max} is implausible"),
+        });
+    }
+    let mut entries = vec![String::new(); max as usize + 1];
+    for (id, token) in ids {
+        entries[id as usize] = token;
+    }
+    from_entries(&path, entries)
 }
 
 #[cfg(test)]
