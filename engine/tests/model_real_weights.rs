@@ -1,10 +1,10 @@
 //! The CT2 -> ggml converter against the real Whisper base weights.
 //!
-//! Needs the CTranslate2 base model: set `DIKTA_TEST_CT2_DIR` to a directory with `model.bin`,
-//! `config.json` and `vocabulary.txt` (e.g. the one `dikta model install --keep-download`
-//! leaves). Without it the conversion tests say so and pass without checking anything; the
-//! checks of an installed model run whenever `ggml-base-q8_0.bin` / `ggml-base-f16.bin` are in
-//! the default models directory. `DIKTA_TEST_OUTPUT_DIR` keeps the converted files there.
+//! Needs the CTranslate2 base model: `DIKTA_TEST_CT2_DIR` (a directory with `model.bin`,
+//! `config.json` and `vocabulary.txt`), else the one `dikta model install --keep-download`
+//! leaves in the models directory. Without it the conversion test says so and checks nothing;
+//! the checks of an installed model run whenever `ggml-base-q8_0.bin` / `ggml-base-f16.bin`
+//! are in the default models directory. `DIKTA_TEST_OUTPUT_DIR` keeps the converted files.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -15,11 +15,20 @@ use dikta_engine::model::{
 };
 
 fn ct2_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(std::env::var_os("DIKTA_TEST_CT2_DIR")?);
+    let dir = match std::env::var_os("DIKTA_TEST_CT2_DIR") {
+        Some(d) => PathBuf::from(d),
+        // What `dikta model install --keep-download` leaves.
+        None => ModelStore::open(None)
+            .ok()?
+            .dir()
+            .join(".download/base/ct2"),
+    };
     if dir.join("model.bin").is_file() {
         Some(dir)
     } else {
-        eprintln!("DIKTA_TEST_CT2_DIR={} has no model.bin", dir.display());
+        if std::env::var_os("DIKTA_TEST_CT2_DIR").is_some() {
+            eprintln!("{} has no model.bin", dir.display());
+        }
         None
     }
 }
@@ -101,7 +110,7 @@ fn check_base(file: &GgmlFile, ty: GgmlType) {
 #[test]
 fn converts_real_base_weights_f16_and_q8_0() {
     let Some(src) = ct2_dir() else {
-        eprintln!("SKIP: set DIKTA_TEST_CT2_DIR to the CTranslate2 base model to test the converter on real weights");
+        eprintln!("SKIP: no CTranslate2 base model (set DIKTA_TEST_CT2_DIR or run `dikta model install --keep-download`) to test the converter on real weights");
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
