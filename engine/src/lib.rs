@@ -13,4 +13,5 @@ pub mod paste;
 pub mod text;
 pub mod model;
 pub mod session;
+pub mod store;
 pub mod vad;
