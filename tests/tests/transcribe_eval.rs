@@ -66,7 +66,9 @@ fn da_synthetic_smoke_wer_stays_within_bound() {
     }
 }
 
-/// Measured: TBD. Bound a little above.
-const WER_BOUND_DA_READ: f64 = 1.0;
-/// Measured: TBD. Bound a little above.
-const WER_BOUND_DA_SYNTHETIC: f64 = 1.0;
+/// Measured 61.1 % (q8_0) and 59.3 % (f16) with greedy decoding; bound a little above.
+const WER_BOUND_DA_READ: f64 = 0.66;
+/// espeak-ng's robotic Danish is barely intelligible to Whisper base: measured
+/// about 108 % (insertions count). A smoke test: decoding loops or broken
+/// audio handling push it far higher.
+const WER_BOUND_DA_SYNTHETIC: f64 = 1.2;

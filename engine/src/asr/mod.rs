@@ -8,4 +8,4 @@ pub mod transcriber;
 
 pub use long_form::{transcribe_file, FileProgress, TranscribeFileError};
 pub use options::DecodeOptions;
-pub use transcriber::{AsrError, LoadedModel, Segment, Transcriber, Transcript};
+pub use transcriber::{AsrError, LoadOptions, LoadedModel, Segment, Transcriber, Transcript};

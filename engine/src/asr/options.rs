@@ -17,6 +17,9 @@ pub struct DecodeOptions {
     /// Shrinks the encoder window for short audio (`None` = the model's full
     /// 30 s window). Faster on short utterances, but changes the output.
     pub audio_ctx: Option<u32>,
+    /// Shrink the encoder window to the audio's length when it is shorter
+    /// than 30 s (see [`audio_ctx_for`]); ignored when `audio_ctx` is set.
+    pub shrink_encoder: bool,
     /// Retry at higher temperature when decoding looks bad. Off by default:
     /// it makes output non-deterministic and costs time.
     pub temperature_fallback: bool,
@@ -34,6 +37,7 @@ impl Default for DecodeOptions {
             beam_size: None,
             initial_prompt: None,
             audio_ctx: None,
+            shrink_encoder: false,
             temperature_fallback: false,
             timestamps: true,
             single_segment: false,
@@ -51,5 +55,26 @@ pub fn default_threads() -> usize {
         cores
     } else {
         (cores - 1).min(8)
+    }
+}
+
+/// Encoder frames (of Whisper's 1500 for 30 s, 50 per second) for `samples`
+/// of 16 kHz audio, with a margin of one second, rounded up to a multiple of
+/// 64 so whisper.cpp's kernels stay efficient; at most 1500.
+pub fn audio_ctx_for(samples: usize) -> u32 {
+    let seconds = samples as f64 / 16_000.0;
+    let frames = (seconds * 50.0).ceil() as u32 + 50;
+    (frames.div_ceil(64) * 64).min(1500)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoder_window_follows_audio_length() {
+        assert_eq!(audio_ctx_for(16_000 * 2), 192); // 2 s -> 100 + 50 -> 192
+        assert_eq!(audio_ctx_for(16_000 * 10), 576);
+        assert_eq!(audio_ctx_for(16_000 * 40), 1500);
     }
 }

@@ -5,13 +5,20 @@
 /// Smallest number of back-to-back repeats of an n-gram that counts as a loop.
 const MIN_REPEATS: usize = 4;
 /// Longest phrase (in words) checked for repetition.
-const MAX_NGRAM: usize = 6;
+const MAX_NGRAM: usize = 15;
 
-/// Whether `text` contains a run of one phrase (1–6 words) repeated at least
-/// four times back to back, covering at least eight words.
+/// Whether `text` contains a loop: one phrase (1–15 words) repeated back to
+/// back at least four times covering at least eight words, or a phrase of
+/// three or more words repeated at least three times.
 pub fn has_loop(text: &str) -> bool {
     let words: Vec<&str> = words(text);
-    (1..=MAX_NGRAM).any(|n| longest_run(&words, n).is_some_and(|(_, reps)| reps >= MIN_REPEATS && reps * n >= 8))
+    (1..=MAX_NGRAM).any(|n| {
+        longest_run(&words, n).is_some_and(|(_, reps)| is_loop(n, reps))
+    })
+}
+
+fn is_loop(n: usize, reps: usize) -> bool {
+    (reps >= MIN_REPEATS && reps * n >= 8) || (n >= 3 && reps >= 3)
 }
 
 /// Cuts every back-to-back repetition of a phrase down to one occurrence,
@@ -22,11 +29,11 @@ pub fn collapse_loops(text: &str) -> String {
     let mut i = 0;
     'outer: while i < words.len() {
         for n in 1..=MAX_NGRAM {
-            if i + n * MIN_REPEATS > words.len() {
+            if i + n * 2 > words.len() {
                 break;
             }
             let reps = repeats_at(&words, i, n);
-            if reps >= MIN_REPEATS {
+            if is_loop(n, reps) || reps >= MIN_REPEATS {
                 out.extend_from_slice(&words[i..i + n]);
                 i += reps * n;
                 continue 'outer;
@@ -83,6 +90,11 @@ mod tests {
             ("For 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4", true, "For 1, 2, 3, 4,"),
             ("Borgeren har det godt, godt, godt.", false, "Borgeren har det godt, godt, godt."),
             ("Han gik og gik og gik hjem", false, "Han gik og gik og gik hjem"),
+            (
+                "- og så kan man tage denne køben, og så kan man tage denne køben, og så kan man tage denne køben, og så kan man tage denne køben, og så",
+                true,
+                "- og så kan man tage denne køben, og så",
+            ),
             ("", false, ""),
         ];
         for (text, looping, collapsed) in cases {

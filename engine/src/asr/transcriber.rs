@@ -97,6 +97,13 @@ struct Job {
     reply: mpsc::Sender<Result<Transcript, AsrError>>,
 }
 
+/// Settings fixed when a model is loaded.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LoadOptions {
+    /// Use whisper.cpp's flash-attention kernels (CPU supported since 1.7).
+    pub flash_attn: bool,
+}
+
 /// A request in flight; [`PendingTranscript::wait`] blocks for its result.
 pub struct PendingTranscript {
     reply: mpsc::Receiver<Result<Transcript, AsrError>>,
@@ -131,14 +138,20 @@ impl Transcriber {
     /// A broken file is reported by [`model::validate_ggml`] with the file
     /// name and what is wrong; it never reaches whisper.cpp.
     pub fn load(path: &Path) -> Result<Self, AsrError> {
+        Self::load_with(path, &LoadOptions::default())
+    }
+
+    /// Like [`Transcriber::load`], with explicit engine settings.
+    pub fn load_with(path: &Path, load_options: &LoadOptions) -> Result<Self, AsrError> {
         let info = model::validate_ggml(path)?;
+        let flash_attn = load_options.flash_attn;
         install_whisper_logging();
         let (ready_tx, ready_rx) = mpsc::channel::<Result<Duration, AsrError>>();
         let (jobs_tx, jobs_rx) = mpsc::channel::<Job>();
         let worker_path = path.to_path_buf();
         let worker = std::thread::Builder::new()
             .name("dikta-whisper".into())
-            .spawn(move || worker_main(worker_path, ready_tx, jobs_rx))
+            .spawn(move || worker_main(worker_path, flash_attn, ready_tx, jobs_rx))
             .map_err(|e| AsrError::Load {
                 path: path.to_path_buf(),
                 reason: format!("cannot start worker thread: {e}"),
@@ -203,12 +216,14 @@ impl Drop for Transcriber {
 
 fn worker_main(
     path: PathBuf,
+    flash_attn: bool,
     ready: mpsc::Sender<Result<Duration, AsrError>>,
     jobs: mpsc::Receiver<Job>,
 ) {
     let started = Instant::now();
     let mut params = WhisperContextParameters::default();
     params.use_gpu(false);
+    params.flash_attn(flash_attn);
     let ctx = match WhisperContext::new_with_params(&path, params) {
         Ok(ctx) => ctx,
         Err(e) => {
@@ -300,7 +315,12 @@ fn decode(
     if let Some(prompt) = options.initial_prompt.as_deref() {
         params.set_initial_prompt(prompt);
     }
-    if let Some(ctx) = options.audio_ctx {
+    let audio_ctx = options.audio_ctx.or_else(|| {
+        options
+            .shrink_encoder
+            .then(|| super::options::audio_ctx_for(samples.len()))
+    });
+    if let Some(ctx) = audio_ctx {
         params.set_audio_ctx(ctx as i32);
     }
     let padded;

@@ -1,0 +1,111 @@
+//! `dikta bench-worker`: one model, one process, so peak memory is its own.
+//!
+//! The harness starts a worker per configuration and reads its JSON report.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use dikta_engine::asr::{self, DecodeOptions, LoadOptions, Transcriber};
+use dikta_engine::model::ModelStore;
+use serde::{Deserialize, Serialize};
+
+/// Arguments of the hidden `dikta bench-worker`.
+#[derive(clap::Args, Debug)]
+pub struct WorkerArgs {
+    /// Installed model name or ggml path.
+    #[arg(long)]
+    pub model: String,
+    /// CPU threads.
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+    /// Beam width (default greedy).
+    #[arg(long)]
+    pub beam: Option<u32>,
+    /// Shrink the encoder window for audio shorter than 30 s.
+    #[arg(long)]
+    pub shrink_encoder: bool,
+    /// Use flash attention.
+    #[arg(long)]
+    pub flash_attn: bool,
+    /// Initial prompt for the decoder.
+    #[arg(long)]
+    pub prompt: Option<String>,
+    /// Audio files to transcribe, in order.
+    pub files: Vec<PathBuf>,
+}
+
+/// What a worker measured.
+#[derive(Debug, Serialize, Deserialize, Clone)]
+pub struct WorkerReport {
+    /// Seconds to validate and load the model.
+    pub load_s: f64,
+    /// Per file.
+    pub files: Vec<FileResult>,
+    /// Peak resident memory of the worker process, MiB.
+    pub peak_rss_mb: f64,
+}
+
+/// One file's result.
+#[derive(Debug, Serialize, Deserialize, Clone)]
+pub struct FileResult {
+    /// The file.
+    pub file: PathBuf,
+    /// Wall time to decode and transcribe it, seconds.
+    pub wall_s: f64,
+    /// The transcript.
+    pub text: String,
+}
+
+/// Runs the worker and prints its report as JSON on stdout.
+pub fn run(args: WorkerArgs) -> Result<()> {
+    let store = ModelStore::open(None)?;
+    let path = store.resolve(Some(&args.model))?;
+    let started = Instant::now();
+    let transcriber = Transcriber::load_with(
+        &path,
+        &LoadOptions {
+            flash_attn: args.flash_attn,
+        },
+    )
+    .with_context(|| format!("loading {}", path.display()))?;
+    let load_s = started.elapsed().as_secs_f64();
+    let options = DecodeOptions {
+        threads: args.threads,
+        beam_size: args.beam,
+        shrink_encoder: args.shrink_encoder,
+        initial_prompt: args.prompt.clone(),
+        ..DecodeOptions::default()
+    };
+    let mut files = Vec::new();
+    for file in &args.files {
+        let started = Instant::now();
+        let transcript = asr::transcribe_file(&transcriber, file, &options, |_| {})
+            .with_context(|| format!("transcribing {}", file.display()))?;
+        files.push(FileResult {
+            file: file.clone(),
+            wall_s: started.elapsed().as_secs_f64(),
+            text: transcript.text(),
+        });
+    }
+    let report = WorkerReport {
+        load_s,
+        files,
+        peak_rss_mb: peak_rss_mb(),
+    };
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(())
+}
+
+/// Peak resident set size of this process in MiB (Linux `VmHWM`; 0 elsewhere).
+pub fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
