@@ -46,6 +46,10 @@ pub struct InterpreterConfig {
     pub autotexts: Library,
     /// What to do with CPR numbers in the dictation.
     pub cpr: CprPolicy,
+    /// After a spoken heading, a later sentence moves to another heading only when the
+    /// lexicon places it there with at least this confidence (the first sentence after the
+    /// heading always stays). Above 1.0 makes spoken headings hold everything.
+    pub spoken_heading_override: f32,
 }
 
 impl InterpreterConfig {
@@ -59,7 +63,13 @@ impl InterpreterConfig {
             commands: CommandWords::builtin().clone(),
             autotexts: Library::new(),
             cpr: CprPolicy::Mask,
+            spoken_heading_override: 0.8,
         }
+    }
+
+    /// [`InterpreterConfig::new`] at the current local time.
+    pub fn now(author: impl Into<String>) -> Self {
+        Self::new(author, chrono::Local::now().fixed_offset())
     }
 
     /// The same configuration with this autotext library.
@@ -89,6 +99,7 @@ struct Open {
     in_note: bool,
     cpr: bool,
     cpr_reported: bool,
+    held: bool,
 }
 
 /// Autotext field navigation: which autotext, and which field has focus.
@@ -111,6 +122,7 @@ struct State {
     order: Vec<SentenceId>,
     next_id: u64,
     lower_next: bool,
+    hold_next: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -150,6 +162,7 @@ impl Interpreter {
             order: note.sentences().map(|(_, s)| s.id).collect(),
             next_id: note.next_sentence_id().0,
             lower_next: false,
+            hold_next: false,
         };
         Interpreter {
             group: Group {
@@ -191,7 +204,7 @@ impl Interpreter {
             self.interpret(&carry, false);
         }
         let mut out = Output::default();
-        self.close_open(&mut out, false);
+        self.close_open(&mut out, true);
         self.note
     }
 
@@ -300,6 +313,7 @@ impl Interpreter {
                     });
                     self.state.current = Some(href);
                     self.state.spoken_heading = true;
+                    self.state.hold_next = true;
                     self.state.pending_break = Break::None;
                     self.new_group();
                 }
@@ -432,6 +446,7 @@ impl Interpreter {
             in_note: true,
             cpr,
             cpr_reported: cpr,
+            held: false,
         });
         self.state.lower_next = true;
         let _ = out;
@@ -449,6 +464,7 @@ impl Interpreter {
             let id = SentenceId(self.state.next_id.max(self.note.next_sentence_id().0));
             self.state.next_id = id.0 + 1;
             let break_before = std::mem::take(&mut self.state.pending_break);
+            let held = std::mem::take(&mut self.state.hold_next);
             self.state.open = Some(Open {
                 id,
                 text: SentenceText::new(),
@@ -456,6 +472,7 @@ impl Interpreter {
                 in_note: false,
                 cpr: false,
                 cpr_reported: false,
+                held,
             });
         }
         // Just ensured above.
@@ -524,13 +541,39 @@ impl Interpreter {
     }
 
     /// Where the open sentence belongs, and why.
-    fn place(&mut self, text: &str) -> (HeadingRef, Provenance, bool) {
+    fn place(&mut self, text: &str, held: bool) -> (HeadingRef, Provenance, bool) {
+        let placement = self.config.lexicon.classify(text);
         if self.state.spoken_heading {
-            if let Some(h) = &self.state.current {
-                return (h.clone(), Provenance::SpokenHeading, false);
+            if let Some(h) = self.state.current.clone() {
+                // The spoken heading holds the text after it, unless the content clearly
+                // belongs elsewhere (and it is not the first sentence after the heading).
+                let elsewhere = placement
+                    .heading
+                    .as_deref()
+                    .filter(|p| *p != h.name)
+                    .filter(|_| {
+                        !held && placement.confidence >= self.config.spoken_heading_override
+                    })
+                    .and_then(|p| self.config.headings.get(p));
+                return match elsewhere {
+                    Some(other) => {
+                        let terms = match placement.reason {
+                            PlacementReason::Lexicon { terms } => terms,
+                            _ => Vec::new(),
+                        };
+                        (
+                            other.to_ref(),
+                            Provenance::Lexicon {
+                                terms,
+                                confidence: placement.confidence,
+                            },
+                            false,
+                        )
+                    }
+                    None => (h, Provenance::SpokenHeading, false),
+                };
             }
         }
-        let placement = self.config.lexicon.classify(text);
         if let Some(name) = &placement.heading {
             if let Some(h) = self.config.headings.get(name) {
                 let href = h.to_ref();
@@ -577,7 +620,7 @@ impl Interpreter {
             return;
         }
         let text = open.text.as_str().to_string();
-        let (heading, provenance, uncertain) = self.place(&text);
+        let (heading, provenance, uncertain) = self.place(&text, open.held);
         let masked = open.cpr && self.config.cpr == CprPolicy::Mask;
         let flags = SentenceFlags {
             masked_cpr: masked,

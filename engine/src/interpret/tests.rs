@@ -96,7 +96,7 @@ fn spoken_punctuation_and_layout() {
         ),
         (
             &["linje et ny linje linje to"],
-            "Øvrigt\nLinje et\nLinje to",
+            "Øvrigt\nLinje et\nLinje to.",
         ),
         (
             &["Linje et.", "Ny linje.", "Linje to."],
@@ -176,7 +176,7 @@ fn heading_forms() {
         ),
         (
             &["overskrift ernæring hun har spist godt"],
-            "Ernæring\nHun har spist godt",
+            "Ernæring\nHun har spist godt.",
         ),
         (
             &["Ny overskrift søvn og hvile.", "Sov godt."],
@@ -578,7 +578,7 @@ fn sentences_split_across_utterances() {
             &["Hun har fået en ny", "rollator."],
             "Bevægeapparat\nHun har fået en ny rollator.",
         ),
-        (&["Overskrift"], "Øvrigt\nOverskrift"),
+        (&["Overskrift"], "Øvrigt\nOverskrift."),
     ];
     for (pieces, want) in rows {
         assert_eq!(run(pieces), *want, "{pieces:?}");
