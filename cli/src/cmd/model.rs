@@ -138,8 +138,8 @@ pub fn run(args: ModelArgs) -> Result<()> {
                 force,
             };
             let mut bars = Bars::default();
-            let report = model::import(&store, &path, &opts, &mut bars)
-                .with_context(|| format!("importing {}", path.display()))?;
+            let report =
+                model::import(&store, &path, &opts, &mut bars).context("model import failed")?;
             bars.clear();
             for r in &report.converted {
                 eprintln!(
