@@ -4,6 +4,7 @@
 //! Everything here produces plain `f32` samples in `[-1, 1]`; nothing here knows
 //! about models or text.
 
+pub mod capture;
 pub mod decode;
 pub mod resample;
 

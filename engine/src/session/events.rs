@@ -96,7 +96,9 @@ pub struct LagEvent {
 /// A problem reported during the session. Never contains transcript text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorEvent {
-    /// What went wrong, for a person to read.
+    /// What went wrong, for a person to read (`"text"` in JSON, like the
+    /// other events' text).
+    #[serde(rename = "text")]
     pub message: String,
     /// Audio received when it happened.
     pub audio_end_s: f64,

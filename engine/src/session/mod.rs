@@ -82,8 +82,11 @@ pub struct SessionStats {
     pub audio_s: f64,
     /// Tentative decodes run.
     pub tentative_decodes: u64,
-    /// Committed decodes run.
+    /// Committed decodes run after an utterance closed.
     pub committed_decodes: u64,
+    /// Committed decodes run during the hangover, before the close was
+    /// confirmed (their time counts in `committed_compute_s`).
+    pub speculative_decodes: u64,
     /// Tentative updates skipped because decoding was busy or behind.
     pub skipped_tentatives: u64,
     /// Wall seconds spent in tentative decodes.

@@ -411,3 +411,53 @@ fn dropping_a_session_without_finishing_does_not_hang() {
     // The event stream ends once the session thread has stopped.
     let _ = drain(events);
 }
+
+#[test]
+fn the_committed_decode_runs_during_the_pause_so_text_is_ready_at_its_end() {
+    // Decoding takes 150 ms; the 500 ms hangover hides it completely.
+    let fake = FakeRecognizer::new(150);
+    let (mut session, events) = Session::start(fake, SessionOptions::default()).expect("start");
+    let mut audio = silence(0.3);
+    audio.extend(words(&[50, 51, 52], 0.3, 0.1));
+    audio.extend(silence(1.0));
+    feed(&mut session, &audio, 16_000, 1.0);
+    let summary = session.finish().expect("finish");
+    let events = drain(events);
+    assert_eq!(summary.text, "w50 w51 w52");
+    assert!(
+        summary.stats.speculative_decodes >= 1,
+        "{:?}",
+        summary.stats
+    );
+    assert_eq!(summary.stats.committed_decodes, 0, "{:?}", summary.stats);
+    let committed = events
+        .iter()
+        .find_map(|e| match e {
+            SessionEvent::Committed(c) => Some(c.clone()),
+            _ => None,
+        })
+        .expect("committed");
+    let latency = committed.emitted_s - committed.speech_end_s.unwrap_or(0.0);
+    assert!(latency < 0.5 + 0.15, "latency {latency:.3} s");
+}
+
+#[test]
+fn speech_resuming_after_a_short_pause_discards_the_speculative_text() {
+    let fake = FakeRecognizer::new(20);
+    let (mut session, events) = Session::start(fake, SessionOptions::default()).expect("start");
+    // A 350 ms pause: long enough to speculate (200 ms), too short to close (500 ms).
+    let mut audio = words(&[60, 61], 0.3, 0.1);
+    audio.extend(silence(0.35));
+    audio.extend(words(&[62, 63], 0.3, 0.1));
+    audio.extend(silence(1.0));
+    feed(&mut session, &audio, 16_000, 2.0);
+    let summary = session.finish().expect("finish");
+    drain(events);
+    assert_eq!(summary.text, "w60 w61 w62 w63");
+    assert_eq!(summary.pieces.len(), 1);
+    assert!(
+        summary.stats.speculative_decodes >= 2,
+        "{:?}",
+        summary.stats
+    );
+}

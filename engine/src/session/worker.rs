@@ -86,6 +86,11 @@ struct Open {
     committed: String,
     /// Last tentative text published.
     shown: String,
+    /// End of speech a speculative committed decode was started for.
+    speculated: Option<u64>,
+    /// Its result: (start, end, transcript) of audio that becomes the
+    /// committed text if the utterance closes right there.
+    speculative: Option<(u64, u64, Transcript)>,
 }
 
 struct CommitJob {
@@ -97,6 +102,8 @@ struct CommitJob {
     samples: Vec<f32>,
     prompt: String,
     tentative_shown: bool,
+    /// Already decoded (speculatively, during the hangover): commit at once.
+    ready: Option<Transcript>,
 }
 
 enum InFlight {
@@ -109,6 +116,14 @@ enum InFlight {
     Commit {
         job: u64,
         commit: CommitJob,
+    },
+    /// The committed decode of an utterance whose speaker has paused, run
+    /// during the hangover so the text is ready when the pause is confirmed.
+    Speculative {
+        job: u64,
+        utterance: u64,
+        start: u64,
+        end: u64,
     },
 }
 
@@ -272,6 +287,8 @@ impl Worker {
                     previous: None,
                     committed: String::new(),
                     shown: String::new(),
+                    speculated: None,
+                    speculative: None,
                 });
             }
             SegmentEvent::End {
@@ -279,15 +296,24 @@ impl Worker {
             } => {
                 if let Some(open) = self.open.take() {
                     tracing::debug!(utterance = open.id, end_s = Self::secs(end), "speech ended");
+                    let ready = open
+                        .speculative
+                        .filter(|(s, e, _)| *s == open.start && *e == end)
+                        .map(|(_, _, t)| t);
                     let job = CommitJob {
                         utterance: open.id,
                         start: open.start,
                         end,
                         onset: open.onset,
                         speech_end: Some(speech_end),
-                        samples: self.slice(open.start, end),
+                        samples: if ready.is_some() {
+                            Vec::new()
+                        } else {
+                            self.slice(open.start, end)
+                        },
                         prompt: open.committed,
                         tentative_shown: !open.shown.is_empty(),
+                        ready,
                     };
                     self.queue.push_back(job);
                 }
@@ -377,6 +403,7 @@ impl Worker {
             samples,
             prompt: open.committed.clone(),
             tentative_shown: false,
+            ready: None,
         };
         tracing::debug!(
             utterance = open.id,
@@ -387,6 +414,8 @@ impl Worker {
         if let Some(open) = self.open.as_mut() {
             open.start = cut;
             open.previous = None;
+            open.speculated = None;
+            open.speculative = None;
         }
     }
 
@@ -421,6 +450,7 @@ impl Worker {
                 samples: self.slice(open.start, self.pos),
                 prompt: open.committed,
                 tentative_shown: !open.shown.is_empty(),
+                ready: None,
             });
         }
         self.finishing = Some(reply);
@@ -466,6 +496,14 @@ impl Worker {
         if self.in_flight.is_some() {
             return;
         }
+        while self.queue.front().is_some_and(|j| j.ready.is_some()) {
+            if let Some(mut commit) = self.queue.pop_front() {
+                if let Some(transcript) = commit.ready.take() {
+                    self.decoded_to = self.decoded_to.max(commit.end);
+                    self.on_committed(commit, transcript);
+                }
+            }
+        }
         if let Some(commit) = self.queue.pop_front() {
             let options = self.decode_options(
                 commit.samples.len(),
@@ -483,6 +521,9 @@ impl Worker {
         }
         let interval = self.options.tentative_interval_ms as u64 * RATE / 1000;
         let first = self.options.first_tentative_ms as u64 * RATE / 1000;
+        if self.open.is_none() || self.speculate() {
+            return;
+        }
         let Some(open) = self.open.as_ref() else {
             return;
         };
@@ -511,6 +552,49 @@ impl Worker {
                 end,
             });
         }
+    }
+
+    /// Once the speaker has paused for the tail length, the utterance's
+    /// audio up to the end of speech plus tail is what a committed decode
+    /// would get if the pause lasts; decode it now. Returns whether a decode
+    /// was started.
+    fn speculate(&mut self) -> bool {
+        let tail = self
+            .segmenter
+            .config()
+            .tail_ms
+            .min(self.segmenter.config().hangover_ms);
+        let Some(speech_end) = self.segmenter.open_speech_end() else {
+            return false;
+        };
+        let Some(open) = self.open.as_ref() else {
+            return false;
+        };
+        let end = speech_end + tail as u64 * RATE / 1000;
+        if self.pos < end || open.speculated == Some(speech_end) || end <= open.start {
+            return false;
+        }
+        let (utterance, start) = (open.id, open.start);
+        let samples = self.slice(start, end);
+        let options = self.decode_options(
+            samples.len(),
+            &open.committed,
+            self.options.committed_audio_ctx,
+        );
+        if let Some(open) = self.open.as_mut() {
+            open.speculated = Some(speech_end);
+            open.speculative = None;
+        }
+        if let Some(job) = self.submit(samples, options) {
+            self.in_flight = Some(InFlight::Speculative {
+                job,
+                utterance,
+                start,
+                end,
+            });
+            return true;
+        }
+        false
     }
 
     fn lose(&mut self, commit: CommitJob) {
@@ -554,10 +638,53 @@ impl Worker {
                     Err(e) => self.error(format!("tentative decoding failed: {e}")),
                 }
             }
+            InFlight::Speculative {
+                job: j,
+                utterance,
+                start,
+                end,
+            } if j == job => {
+                self.stats.speculative_decodes += 1;
+                self.stats.committed_compute_s += compute.as_secs_f64();
+                match result {
+                    Ok(transcript) => {
+                        self.decoded_to = self.decoded_to.max(end);
+                        self.on_speculative(utterance, start, end, transcript);
+                    }
+                    Err(e) => self.error(format!("decoding failed: {e}")),
+                }
+            }
             other => {
                 // Not the job we wait for (cannot happen with one in flight).
                 self.in_flight = Some(other);
             }
+        }
+    }
+
+    fn on_speculative(&mut self, utterance: u64, start: u64, end: u64, transcript: Transcript) {
+        // Closed meanwhile at exactly this audio: the result is its committed text.
+        if let Some(job) = self
+            .queue
+            .iter_mut()
+            .find(|j| j.utterance == utterance && j.start == start && j.end == end)
+        {
+            job.ready = Some(transcript);
+            job.samples = Vec::new();
+            return;
+        }
+        let Some(open) = self.open.as_mut() else {
+            return;
+        };
+        if open.id != utterance || open.start != start {
+            return;
+        }
+        // Still open: keep it for the close, and show it as the newest guess.
+        let text = join(&usable(transcript.segments.clone()));
+        open.speculative = Some((start, end, transcript));
+        if !text.is_empty() && text != open.shown {
+            open.shown = text.clone();
+            let onset = open.onset;
+            self.publish_tentative(utterance, text, start, end, onset);
         }
     }
 
@@ -615,14 +742,29 @@ impl Worker {
     }
 
     fn on_tentative(&mut self, utterance: u64, start: u64, end: u64, transcript: Transcript) {
+        let segments = usable(transcript.segments);
+        let current = self
+            .open
+            .as_ref()
+            .is_some_and(|o| o.id == utterance && o.start == start);
+        if !current {
+            // The utterance closed while this decode ran. Until its committed
+            // text is out, the guess is still worth showing; after, never.
+            let text = join(&segments);
+            let waiting = self
+                .queue
+                .iter_mut()
+                .find(|j| j.utterance == utterance && j.start == start);
+            if let Some(job) = waiting.filter(|_| !text.is_empty()) {
+                job.tentative_shown = true;
+                let onset = job.onset;
+                self.publish_tentative(utterance, text, start, end, onset);
+            }
+            return;
+        }
         let Some(open) = self.open.as_ref() else {
             return;
         };
-        if open.id != utterance || open.start != start {
-            // The utterance closed or moved on meanwhile; its text is stale.
-            return;
-        }
-        let segments = usable(transcript.segments);
         let buffer_s = Self::secs(end - start);
         let mut agreed = 0;
         if buffer_s >= self.options.agreement_after_s {
@@ -681,7 +823,7 @@ impl Worker {
             Some(InFlight::Commit { commit, .. }) => {
                 oldest = Some(oldest.map_or(commit.start, |o| o.min(commit.start)))
             }
-            Some(InFlight::Tentative { start, .. }) => {
+            Some(InFlight::Tentative { start, .. }) | Some(InFlight::Speculative { start, .. }) => {
                 oldest = Some(oldest.map_or(*start, |o| o.min(*start)))
             }
             None => {}

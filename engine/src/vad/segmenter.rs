@@ -169,6 +169,16 @@ impl Segmenter {
         }
     }
 
+    /// End of the last speech frame of the open utterance (`None` when idle).
+    pub fn open_speech_end(&self) -> Option<u64> {
+        match self.state {
+            State::Open {
+                last_speech_end, ..
+            } => Some(last_speech_end),
+            State::Idle => None,
+        }
+    }
+
     /// The detector's decision on the latest frame.
     pub fn last_decision(&self) -> Option<FrameDecision> {
         self.last_decision
