@@ -12,7 +12,9 @@
 //!
 //! Weights: `strong` terms count 2, `terms` 1, `weak` 0.5. A heading's score is the sum of
 //! its matched terms, each word of the sentence counting once per heading (the heaviest,
-//! then longest, term claims it); confidence = best / (best + runner-up + 0.5).
+//! then longest, term claims it); confidence = best / (best + runner-up + 0.5). A placement
+//! needs confidence ≥ `threshold` and a best score ≥ `min_score` (weak terms alone never
+//! place a sentence).
 
 use regex::Regex;
 use serde::Deserialize;
@@ -54,6 +56,8 @@ struct LexiconFile {
     #[serde(default = "default_threshold")]
     threshold: f32,
     #[serde(default)]
+    min_score: f32,
+    #[serde(default)]
     area: Vec<AreaRow>,
 }
 
@@ -88,6 +92,7 @@ pub struct Lexicon {
     headings: Vec<String>,
     terms: Vec<Term>,
     threshold: f32,
+    min_score: f32,
 }
 
 /// Why a placement came out as it did.
@@ -208,6 +213,7 @@ impl Lexicon {
             headings: Vec::new(),
             terms: Vec::new(),
             threshold: file.threshold,
+            min_score: file.min_score,
         };
         for area in file.area {
             let h = lex.headings.len();
@@ -313,7 +319,7 @@ impl Lexicon {
         terms.sort_by(|a, b| b.0.total_cmp(&a.0));
         let terms: Vec<String> = terms.into_iter().map(|(_, t)| t.to_string()).collect();
         let heading = self.headings[best].clone();
-        if confidence >= self.threshold {
+        if confidence >= self.threshold && scores[best] >= self.min_score {
             Placement {
                 heading: Some(heading),
                 confidence,

@@ -584,3 +584,51 @@ fn sentences_split_across_utterances() {
         assert_eq!(run(pieces), *want, "{pieces:?}");
     }
 }
+
+#[test]
+fn odd_input_never_panics() {
+    let pieces = [
+        "",
+        "   ",
+        ".",
+        "...",
+        "punktum",
+        "Punktum. Punktum. Komma, komma.",
+        "slutparentes slutparentes",
+        "anførselstegn",
+        "(((",
+        ")))",
+        "»«„“",
+        "næste felt næste felt forrige felt forrige felt",
+        "bekræft standardværdier",
+        "fortryd fortryd fortryd fortryd",
+        "slet det slet det",
+        "overskrift",
+        "overskrift overskrift overskrift",
+        "indsæt",
+        "autotekst",
+        "kolon kolon",
+        "ny linje nyt afsnit ny linje",
+        "klokken",
+        "klokken 99.99",
+        "hundrede over",
+        "komma komma otte komma",
+        "1234567890123456789012345678901234567890",
+        "0000000000",
+        "ÆØÅ æøå ß ü é 😀 \u{200b}",
+        "ordret",
+        "Indsæt morgenpleje. Næste felt. 😀 næste felt ÆØÅ næste felt",
+        "Forrige felt. Fortryd. Fortryd. Fortryd.",
+    ];
+    let mut i = interp();
+    for p in pieces {
+        i.push(p);
+    }
+    for p in pieces.iter().rev() {
+        let out = i.push(p);
+        let _ = out;
+    }
+    let note = i.finish();
+    let _ = note.plain_text();
+    let _ = serde_json::to_string(&note).expect("serialisable");
+}
