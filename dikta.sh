@@ -80,7 +80,7 @@ run_tests() {
   setup
   say "Running every test"
   export DIKTA_REQUIRE_MODEL=1   # tests that need the model fail instead of skipping
-  cargo test --workspace --release
+  cargo test --release   # default members: engine, cli, e2e tests (the app has its own step)
 }
 
 case "${1:-}" in

@@ -51,7 +51,10 @@ pub fn ensure_python_env(cache: &Path) -> Result<PathBuf> {
 pub fn ensure_ct2_base(cache: &Path) -> Result<PathBuf> {
     let models = cache.join("models");
     let ct2 = models.join(".download").join("base").join("ct2");
-    if ct2.join("model.bin").exists() && ct2.join("config.json").exists() {
+    if ["model.bin", "config.json", "tokenizer.json"]
+        .iter()
+        .all(|f| ct2.join(f).exists())
+    {
         return Ok(ct2);
     }
     eprintln!("bench: fetching the base model's CTranslate2 weights for the baseline (once)");
@@ -117,6 +120,8 @@ pub fn run(
         .arg("-c")
         .arg(SCRIPT)
         .env("PYTHONPATH", pythonpath)
+        // Everything is local: never let huggingface_hub reach for the network.
+        .env("HF_HUB_OFFLINE", "1")
         .env("OMP_NUM_THREADS", threads.to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
