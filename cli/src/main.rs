@@ -31,6 +31,8 @@ enum Command {
     BenchWorker(cmd::bench::worker::WorkerArgs),
     /// Install, import, list and choose Whisper models.
     Model(cmd::model::ModelArgs),
+    /// List, show, recover and purge the encrypted drafts of unfinished or unexported notes.
+    Drafts(cmd::drafts::DraftsArgs),
     /// Live dictation from a microphone (or a file played as if spoken).
     Dictate(cmd::dictate::DictateArgs),
     /// List the audio input devices `dictate --device` can use.
@@ -59,6 +61,7 @@ fn main() -> std::process::ExitCode {
         Command::Bench(args) => cmd::bench::run(args),
         Command::BenchWorker(args) => cmd::bench::worker::run(args),
         Command::Model(args) => cmd::model::run(args),
+        Command::Drafts(args) => cmd::drafts::run(args),
         Command::Dictate(args) => cmd::dictate::run(args),
         Command::Devices(args) => cmd::devices::run(args),
         Command::BenchLive(args) => cmd::bench_live::run(args),

@@ -95,6 +95,8 @@ pub struct PurgeReport {
     pub removed: Vec<String>,
     /// Files that should have been deleted but could not be (reason).
     pub failed: Vec<(String, String)>,
+    /// Drafts found to fail authentication while checking ages: refused and moved aside.
+    pub refused: Vec<StorageNotice>,
 }
 
 /// The encrypted draft folder.
@@ -272,8 +274,14 @@ impl DraftStore {
             let saved = match self.load_name(&name) {
                 Ok(Some(d)) => Some(SystemTime::from(d.saved)),
                 Ok(None) => continue,
-                // Moved aside: handled with the quarantine below.
-                Err(StorageError::Tampered { .. }) => continue,
+                // Moved aside (it ages out of the quarantine below); the user is told.
+                Err(e @ StorageError::Tampered { .. }) => {
+                    report.refused.extend(Self::notices(&[DraftListing::Unreadable {
+                        name: name.clone(),
+                        error: e,
+                    }]));
+                    continue;
+                }
                 Err(_) => self.drafts.modified(&name),
             };
             if saved.is_some_and(too_old) {
@@ -341,6 +349,14 @@ impl DraftStore {
             }
         }
         Ok(n)
+    }
+
+    /// The refused file kept aside for note `id`, if there is one.
+    pub fn quarantined_for(&self, id: &str) -> Option<PathBuf> {
+        self.quarantined().into_iter().rev().find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(id))
+        })
     }
 
     /// The refused files kept aside.

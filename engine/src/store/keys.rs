@@ -1,7 +1,8 @@
 //! The encryption key: kept in the OS keyring (macOS Keychain, Windows Credential Manager,
 //! the Secret Service on Linux desktops), or — where no keyring service exists, as on a
 //! headless Linux machine — in a key file readable only by the user (mode 0600) under the
-//! data folder, with a [`StorageNotice::KeyFileInUse`] telling the user so.
+//! data folder, with a [`StorageNotice::KeyFileInUse`] telling the user so when the file is
+//! created.
 //!
 //! A small marker file (`key-location`, not secret) remembers which of the two holds the key,
 //! so that a keyring that is missing one day (an SSH login without a desktop session) never
@@ -99,7 +100,7 @@ pub fn load_or_create(dirs: &DataDirs, backend: KeyBackend) -> Result<LoadedKey,
                          unlock or start the keyring and try again"
                     )));
                 }
-                tracing::warn!(%reason, "no OS keyring; using a key file");
+                tracing::info!(%reason, "no OS keyring; using a key file");
             }
         }
     }
@@ -108,11 +109,21 @@ pub fn load_or_create(dirs: &DataDirs, backend: KeyBackend) -> Result<LoadedKey,
         write_atomic(&dirs.key_marker(), b"file\n")?;
     }
     let path = dirs.key_file();
-    tracing::warn!(path = %path.display(), created, "encryption key kept in a key file (0600)");
+    tracing::info!(path = %path.display(), created, "encryption key kept in a key file (0600)");
+    // The user is told when the file is made; `dikta drafts info` and the app's settings
+    // show the key's location at any time.
+    let notices = if created {
+        vec![StorageNotice::KeyFileInUse {
+            path: path.clone(),
+            created,
+        }]
+    } else {
+        Vec::new()
+    };
     Ok(LoadedKey {
         key,
-        location: KeyLocation::File(path.clone()),
-        notices: vec![StorageNotice::KeyFileInUse { path, created }],
+        location: KeyLocation::File(path),
+        notices,
     })
 }
 
@@ -260,6 +271,7 @@ mod tests {
         );
         let second = load_or_create(&dirs, KeyBackend::Auto).unwrap();
         assert_eq!(second.key.id(), first.key.id());
+        assert!(second.notices.is_empty());
         assert_eq!(second.location, KeyLocation::File(dirs.key_file()));
         #[cfg(unix)]
         {

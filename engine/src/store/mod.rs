@@ -121,6 +121,7 @@ impl Storage {
                     max_age_days: options.retention.as_secs().div_ceil(86_400),
                 });
             }
+            notices.extend(report.refused);
             for (name, reason) in report.failed {
                 tracing::warn!(%name, %reason, "cannot delete an expired draft");
             }

@@ -62,16 +62,9 @@ impl std::fmt::Display for StorageNotice {
                 if *count == 1 { "" } else { "s" },
                 if *max_age_days == 1 { "" } else { "s" }
             ),
-            StorageNotice::DraftRefused {
-                name,
-                reason,
-                moved_to,
-            } => {
-                write!(f, "draft {name} was refused: {reason}")?;
-                if let Some(p) = moved_to {
-                    write!(f, " (kept aside at {})", p.display())?;
-                }
-                Ok(())
+            // The reason already says where the file went.
+            StorageNotice::DraftRefused { name, reason, .. } => {
+                write!(f, "draft {name} was refused: {reason}")
             }
             StorageNotice::DraftNotSaved { reason } => write!(
                 f,
