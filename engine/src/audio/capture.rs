@@ -614,6 +614,7 @@ mod tests {
 
     /// A fake device: a thread writes a ramp of stereo samples at `rate`
     /// (sped up), and can be told to fail.
+    #[derive(Clone)]
     struct FakeOpener {
         opens: Arc<Mutex<u32>>,
         fail_opens: Arc<Mutex<u32>>,
@@ -677,28 +678,13 @@ mod tests {
         }
     }
 
-    fn fake(
-        silent: bool,
-    ) -> (
-        FakeOpener,
-        Arc<AtomicBool>,
-        Arc<Mutex<u32>>,
-        Arc<Mutex<u32>>,
-    ) {
-        let fail_now = Arc::new(AtomicBool::new(false));
-        let fail_opens = Arc::new(Mutex::new(0));
-        let opens = Arc::new(Mutex::new(0));
-        (
-            FakeOpener {
-                opens: opens.clone(),
-                fail_opens: fail_opens.clone(),
-                fail_now: fail_now.clone(),
-                silent,
-            },
-            fail_now,
-            fail_opens,
-            opens,
-        )
+    fn fake(silent: bool) -> FakeOpener {
+        FakeOpener {
+            opens: Arc::new(Mutex::new(0)),
+            fail_opens: Arc::new(Mutex::new(0)),
+            fail_now: Arc::new(AtomicBool::new(false)),
+            silent,
+        }
     }
 
     fn config() -> CaptureConfig {
@@ -722,8 +708,7 @@ mod tests {
 
     #[test]
     fn start_waits_for_samples_and_audio_is_16k_mono() {
-        let (opener, ..) = fake(false);
-        let capture = Capture::start_with(Box::new(opener), config()).expect("start");
+        let capture = Capture::start_with(Box::new(fake(false)), config()).expect("start");
         assert_eq!(capture.device().name, "fake");
         std::thread::sleep(Duration::from_millis(100));
         let events = capture.stop();
@@ -743,20 +728,19 @@ mod tests {
 
     #[test]
     fn a_silent_device_fails_to_start() {
-        let (opener, ..) = fake(true);
-        let err = Capture::start_with(Box::new(opener), config()).err();
+        let err = Capture::start_with(Box::new(fake(true)), config()).err();
         assert!(matches!(err, Some(CaptureError::NoAudio { .. })), "{err:?}");
     }
 
     #[test]
     fn a_lost_device_is_reported_kept_and_reopened() {
-        let (opener, fail_now, fail_opens, opens) = fake(false);
-        let capture = Capture::start_with(Box::new(opener), config()).expect("start");
+        let device = fake(false);
+        let capture = Capture::start_with(Box::new(device.clone()), config()).expect("start");
         std::thread::sleep(Duration::from_millis(100));
-        if let Ok(mut f) = fail_opens.lock() {
+        if let Ok(mut f) = device.fail_opens.lock() {
             *f = 3; // the device stays away for three reopen attempts
         }
-        fail_now.store(true, Ordering::Relaxed);
+        device.fail_now.store(true, Ordering::Relaxed);
         let mut seen = Vec::new();
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
@@ -781,7 +765,7 @@ mod tests {
             .any(|e| matches!(e, CaptureEvent::Resumed { .. })));
         let rest = capture.stop();
         assert!(audio_len(&rest) > 0 || audio_len(&seen[lost_at..]) > 0);
-        assert_eq!(opens.lock().map(|n| *n).unwrap_or(0), 2);
+        assert_eq!(device.opens.lock().map(|n| *n).unwrap_or(0), 2);
     }
 
     #[test]

@@ -25,8 +25,6 @@ pub struct SessionOptions {
     pub tentative_audio_ctx: bool,
     /// Shrink the encoder for committed decodes too (faster, may cost accuracy).
     pub committed_audio_ctx: bool,
-    /// Encoder frames (20 ms each) added to the utterance length when shrinking.
-    pub audio_ctx_margin: u32,
     /// Open utterances at least this long (s) commit their stable prefix by
     /// LocalAgreement-2, so text keeps flowing and decodes stay short.
     pub agreement_after_s: f64,
@@ -54,33 +52,10 @@ impl Default for SessionOptions {
             tentative_pause_ms: 200,
             tentative_audio_ctx: true,
             committed_audio_ctx: false,
-            audio_ctx_margin: 64,
             agreement_after_s: 8.0,
             max_utterance_s: 24.0,
             level_interval_ms: 100,
             lag_warn_s: 2.0,
         }
-    }
-}
-
-/// Encoder context (in 20 ms frames) for `samples` of 16 kHz audio: the
-/// audio's length plus `margin`, at most Whisper's full 1500 (30 s).
-pub fn audio_ctx_for(samples: usize, margin: u32) -> u32 {
-    // whisper.cpp pads inputs shorter than 1.1 s, so never go below that.
-    let samples = samples.max(17_600) as u64;
-    let frames = (samples * 50).div_ceil(16_000) as u32;
-    (frames + margin).min(1500)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn audio_ctx_follows_length_and_is_capped() {
-        assert_eq!(audio_ctx_for(16_000 * 3, 64), 150 + 64);
-        assert_eq!(audio_ctx_for(100, 0), 55);
-        assert_eq!(audio_ctx_for(16_000 * 29, 64), 1500);
-        assert_eq!(audio_ctx_for(16_000 * 40, 0), 1500);
     }
 }

@@ -17,7 +17,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::agreement::{agreed_segments, AgreementRules};
 use super::events::{ErrorEvent, LagEvent, LevelEvent, SessionEvent, TextEvent};
-use super::options::{audio_ctx_for, SessionOptions};
+use super::options::SessionOptions;
 use super::recognizer::Recognizer;
 use super::{SessionStats, SessionSummary};
 use crate::asr::{AsrError, DecodeOptions, Segment, Transcript};
@@ -456,11 +456,11 @@ impl Worker {
         self.finishing = Some(reply);
     }
 
-    fn decode_options(&self, samples: usize, prompt: &str, shrink: bool) -> DecodeOptions {
+    fn decode_options(&self, prompt: &str, shrink: bool) -> DecodeOptions {
         let mut options = self.options.decode.clone();
-        if shrink {
-            options.audio_ctx = Some(audio_ctx_for(samples, self.options.audio_ctx_margin));
-        }
+        // Shrinking follows the audio's length (asr::options::audio_ctx_for).
+        options.shrink_encoder = shrink;
+        options.audio_ctx = None;
         if !prompt.is_empty() {
             let tail: String = {
                 let chars: Vec<char> = prompt.chars().collect();
@@ -505,11 +505,7 @@ impl Worker {
             }
         }
         if let Some(commit) = self.queue.pop_front() {
-            let options = self.decode_options(
-                commit.samples.len(),
-                &commit.prompt,
-                self.options.committed_audio_ctx,
-            );
+            let options = self.decode_options(&commit.prompt, self.options.committed_audio_ctx);
             match self.submit(commit.samples.clone(), options) {
                 Some(job) => self.in_flight = Some(InFlight::Commit { job, commit }),
                 None => self.lose(commit),
@@ -540,7 +536,7 @@ impl Worker {
         let (id, start, end) = (open.id, open.start, self.pos);
         let prompt = open.committed.clone();
         let samples = self.slice(start, end);
-        let options = self.decode_options(samples.len(), &prompt, self.options.tentative_audio_ctx);
+        let options = self.decode_options(&prompt, self.options.tentative_audio_ctx);
         if let Some(open) = self.open.as_mut() {
             open.last_tentative = end;
         }
@@ -576,11 +572,7 @@ impl Worker {
         }
         let (utterance, start) = (open.id, open.start);
         let samples = self.slice(start, end);
-        let options = self.decode_options(
-            samples.len(),
-            &open.committed,
-            self.options.committed_audio_ctx,
-        );
+        let options = self.decode_options(&open.committed, self.options.committed_audio_ctx);
         if let Some(open) = self.open.as_mut() {
             open.speculated = Some(speech_end);
             open.speculative = None;
