@@ -39,8 +39,6 @@ enum Command {
     Devices(cmd::devices::DevicesArgs),
     /// Measure live-dictation latency on audio files fed at real-time pace.
     BenchLive(cmd::bench_live::BenchLiveArgs),
-    /// List, show, recover and purge the encrypted drafts of unfinished or unexported notes.
-    Drafts(cmd::drafts::DraftsArgs),
     /// Turn transcript text into a journal note (headings, commands, autotexts).
     Note(cmd::note::NoteArgs),
     /// Classify sentences under FSIII headings, or list the headings.
@@ -65,7 +63,6 @@ fn main() -> std::process::ExitCode {
         Command::Dictate(args) => cmd::dictate::run(args),
         Command::Devices(args) => cmd::devices::run(args),
         Command::BenchLive(args) => cmd::bench_live::run(args),
-        Command::Drafts(args) => cmd::drafts::run(args),
         Command::Note(args) => cmd::note::run(args),
         Command::Headings(args) => cmd::headings::run(args),
         Command::Autotexts(args) => cmd::autotexts::run(args),

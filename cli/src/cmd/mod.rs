@@ -8,7 +8,6 @@ pub mod dictate;
 pub mod drafts;
 pub mod export;
 pub mod headings;
-pub mod drafts;
 pub mod model;
 pub mod note;
 pub mod paste;
