@@ -632,3 +632,31 @@ fn odd_input_never_panics() {
     let _ = note.plain_text();
     let _ = serde_json::to_string(&note).expect("serialisable");
 }
+
+#[test]
+fn site_headings_come_after_fsiii_in_spoken_order() {
+    let mut config = InterpreterConfig::new("A", now());
+    config.headings = HeadingTable::fsiii()
+        .with_site_headings(
+            "[[heading]]\nname = \"Aftaler\"\n[[heading]]\nname = \"Besøgsplan\"\n",
+            "site.toml",
+        )
+        .expect("site headings");
+    let mut i = Interpreter::new(config);
+    for piece in [
+        "Overskrift besøgsplan. Kommer igen i morgen.",
+        "Overskrift aftaler. Lægen ringer.",
+        "Ingen bemærkninger.",
+        "Overskrift ernæring. Spist godt.",
+    ] {
+        i.push(piece);
+    }
+    let note = i.finish();
+    let names: Vec<&str> = note
+        .sections
+        .iter()
+        .map(|s| s.heading.name.as_str())
+        .collect();
+    assert_eq!(names, ["Ernæring", "Besøgsplan", "Aftaler"]);
+    assert!(note.sections[1].heading.code.is_none());
+}
