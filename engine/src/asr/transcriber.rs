@@ -263,7 +263,7 @@ fn decode_guarded(
     options: &DecodeOptions,
 ) -> Result<Transcript, AsrError> {
     let first = decode(state, samples, options)?;
-    if !first.segments.iter().any(|s| repetition::has_loop(&s.text)) {
+    if !is_looping(&first) {
         return Ok(first);
     }
     tracing::debug!("repetition loop in decoder output; retrying with beam search");
@@ -275,7 +275,17 @@ fn decode_guarded(
             seg.text = repetition::collapse_loops(&seg.text);
         }
     }
+    retry.segments = repetition::drop_repeated_segments(retry.segments);
     Ok(retry)
+}
+
+/// A loop inside one segment, or the same text segment after segment.
+fn is_looping(transcript: &Transcript) -> bool {
+    transcript
+        .segments
+        .iter()
+        .any(|s| repetition::has_loop(&s.text))
+        || repetition::has_loop(&transcript.text())
 }
 
 /// Shortest audio whisper.cpp decodes reliably; shorter input is padded with silence.

@@ -49,6 +49,16 @@ pub fn ensure_python_env(cache: &Path) -> Result<PathBuf> {
 /// The CTranslate2 directory of the base model (downloaded and assembled once,
 /// the same bytes `dikta model install` verifies and converts).
 pub fn ensure_ct2_base(cache: &Path) -> Result<PathBuf> {
+    // `dikta model install --keep-download` keeps it beside the installed models.
+    if let Ok(store) = ModelStore::open(None) {
+        let kept = store.dir().join(".download").join("base").join("ct2");
+        if ["model.bin", "config.json", "tokenizer.json"]
+            .iter()
+            .all(|f| kept.join(f).exists())
+        {
+            return Ok(kept);
+        }
+    }
     let models = cache.join("models");
     let ct2 = models.join(".download").join("base").join("ct2");
     if ["model.bin", "config.json", "tokenizer.json"]
