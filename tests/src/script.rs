@@ -57,4 +57,3 @@ pub fn interpreter(note_id: Option<uuid::Uuid>) -> Interpreter {
 pub fn chrono_now() -> chrono::DateTime<chrono::FixedOffset> {
     chrono::DateTime::parse_from_rfc3339("2025-03-12T14:30:00+01:00").expect("fixed time")
 }
-

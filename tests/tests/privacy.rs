@@ -123,14 +123,28 @@ fn kill_9_while_dictating_loses_nothing_committed() {
 
     // On the next start the draft is offered back exactly as it was.
     let out = dikta(&sandbox, &["drafts", "list"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let list = String::from_utf8_lossy(&out.stdout);
     assert_eq!(list.lines().count(), 1, "{list}");
     assert!(list.contains(&id.to_string()), "{list}");
-    assert!(!list.contains(script::CPR) && !list.contains("4285"), "{list}");
+    assert!(
+        !list.contains(script::CPR) && !list.contains("4285"),
+        "{list}"
+    );
 
-    let out = dikta(&sandbox, &["drafts", "recover", &id.to_string(), "--format", "json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = dikta(
+        &sandbox,
+        &["drafts", "recover", &id.to_string(), "--format", "json"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let recovered: dikta_engine::journal::JournalNote =
         serde_json::from_slice(&out.stdout).expect("note JSON");
     assert_eq!(dikta_engine::export::note_digest(&recovered), digest);
@@ -147,7 +161,11 @@ fn kill_9_while_dictating_loses_nothing_committed() {
         &sandbox,
         &["drafts", "recover", &id.to_string()[..8], "--remove"],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = dikta(&sandbox, &["drafts", "list"]);
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "");
 }
@@ -211,11 +229,19 @@ fn no_file_written_in_a_real_session_holds_dictated_words_or_the_cpr_number() {
     let files = sandbox.files();
     let names: Vec<String> = files
         .iter()
-        .map(|f| f.strip_prefix(sandbox.path()).unwrap_or(f).display().to_string())
+        .map(|f| {
+            f.strip_prefix(sandbox.path())
+                .unwrap_or(f)
+                .display()
+                .to_string()
+        })
         .collect();
     // The session left a draft, an outbox entry, the key file and the audit log.
     for want in ["drafts/", "outbox/", "dikta/key", "export-audit.jsonl"] {
-        assert!(names.iter().any(|n| n.contains(want)), "no {want} in {names:?}");
+        assert!(
+            names.iter().any(|n| n.contains(want)),
+            "no {want} in {names:?}"
+        );
     }
     for file in &files {
         let bytes = std::fs::read(file).expect("read");
@@ -258,7 +284,10 @@ fn a_whole_session_works_without_any_network() {
         .expect("unshare");
     let devs = String::from_utf8_lossy(&links.stdout);
     assert!(
-        !devs.lines().skip(2).any(|l| !l.trim_start().starts_with("lo:")),
+        !devs
+            .lines()
+            .skip(2)
+            .any(|l| !l.trim_start().starts_with("lo:")),
         "{devs}"
     );
     let sandbox = Sandbox::new();
@@ -277,7 +306,11 @@ fn a_tampered_draft_is_refused_kept_aside_and_reported() {
         .args(["script", "0", &id.to_string()])
         .output()
         .expect("child");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let draft = sandbox
         .files()
         .into_iter()
@@ -296,8 +329,14 @@ fn a_tampered_draft_is_refused_kept_aside_and_reported() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(!draft.exists());
     let quarantine = sandbox.path().join("data/dikta/drafts/quarantine");
-    assert_eq!(std::fs::read_dir(&quarantine).expect("quarantine").count(), 1);
+    assert_eq!(
+        std::fs::read_dir(&quarantine).expect("quarantine").count(),
+        1
+    );
     let out = dikta(&sandbox, &["drafts", "purge", "--refused"]);
     assert!(out.status.success());
-    assert_eq!(std::fs::read_dir(&quarantine).expect("quarantine").count(), 0);
+    assert_eq!(
+        std::fs::read_dir(&quarantine).expect("quarantine").count(),
+        0
+    );
 }

@@ -166,9 +166,7 @@ fn find(drafts: &DraftStore, id: &str) -> Result<JournalNote> {
         Err(_) => drafts
             .resolve(id)
             .context("looking for the draft")?
-            .with_context(|| {
-                format!("no single draft matches {id:?}; see `dikta drafts list`")
-            })?,
+            .with_context(|| format!("no single draft matches {id:?}; see `dikta drafts list`"))?,
     };
     match drafts.load(uuid) {
         Ok(Some(d)) => Ok(d.note),
@@ -198,7 +196,11 @@ fn show(drafts: &DraftStore, id: &str) -> Result<()> {
             .clone()
             .or_else(|| c.record_id.clone())
             .unwrap_or_default();
-        let cpr = if c.cpr.is_some() { " CPR ******-****" } else { "" };
+        let cpr = if c.cpr.is_some() {
+            " CPR ******-****"
+        } else {
+            ""
+        };
         println!("citizen  {who}{cpr}");
     }
     for sec in &note.sections {
@@ -222,7 +224,11 @@ fn show(drafts: &DraftStore, id: &str) -> Result<()> {
                 let filled = s.fields.iter().filter(|f| f.filled).count();
                 format!(", fields {filled}/{} filled", s.fields.len())
             };
-            println!("  [{}] {}  ({why}{fields})", s.id.0, s.text.replace('\n', "\n      "));
+            println!(
+                "  [{}] {}  ({why}{fields})",
+                s.id.0,
+                s.text.replace('\n', "\n      ")
+            );
         }
     }
     Ok(())
@@ -264,11 +270,15 @@ fn purge(
         }
     } else {
         let age = match older_than {
-            Some(d) if d.is_finite() && d >= 0.0 => std::time::Duration::from_secs_f64(d * 86_400.0),
+            Some(d) if d.is_finite() && d >= 0.0 => {
+                std::time::Duration::from_secs_f64(d * 86_400.0)
+            }
             Some(_) => bail!("--older-than takes a number of days (0 or more)"),
             None => storage.retention(),
         };
-        let report = drafts.purge_expired(age).context("deleting expired drafts")?;
+        let report = drafts
+            .purge_expired(age)
+            .context("deleting expired drafts")?;
         eprintln!("deleted {} expired draft(s)", report.removed.len());
         for (name, why) in report.failed {
             eprintln!("could not delete {name}: {why}");

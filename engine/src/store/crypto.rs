@@ -170,7 +170,10 @@ mod tests {
         assert_eq!(open(&key, "drafts", "b", &sealed), Err(OpenError::Tampered));
         assert_eq!(open(&key, "outbox", "a", &sealed), Err(OpenError::Tampered));
         let other = MasterKey::generate();
-        assert_eq!(open(&other, "drafts", "a", &sealed), Err(OpenError::WrongKey));
+        assert_eq!(
+            open(&other, "drafts", "a", &sealed),
+            Err(OpenError::WrongKey)
+        );
         assert!(!format!("{key:?}").contains(&hex::encode(key.expose_bytes())));
     }
 }

@@ -111,8 +111,8 @@ impl DraftStore {
     /// The drafts under `dirs` (`<data>/drafts`), sealed with `key`.
     pub fn open(dirs: &DataDirs, key: Arc<MasterKey>) -> Result<Self, StorageError> {
         let quarantine = dirs.quarantine();
-        let drafts = Vault::open(dirs.drafts(), "draft", key.clone())?
-            .with_quarantine(quarantine.clone());
+        let drafts =
+            Vault::open(dirs.drafts(), "draft", key.clone())?.with_quarantine(quarantine.clone());
         let audio = Vault::open(dirs.drafts().join("audio"), "audio", key)?
             .with_quarantine(quarantine.clone());
         Ok(DraftStore {
@@ -190,9 +190,10 @@ impl DraftStore {
             (DraftListing::Draft(_), DraftListing::Unreadable { .. }) => {
                 std::cmp::Ordering::Greater
             }
-            (DraftListing::Unreadable { name: a, .. }, DraftListing::Unreadable { name: b, .. }) => {
-                a.cmp(b)
-            }
+            (
+                DraftListing::Unreadable { name: a, .. },
+                DraftListing::Unreadable { name: b, .. },
+            ) => a.cmp(b),
         });
         Ok(out)
     }
@@ -218,10 +219,7 @@ impl DraftStore {
                 .filter(|s| !s.sentences.is_empty())
                 .map(|s| s.heading.name.clone())
                 .collect(),
-            unfilled_fields: note
-                .sentences()
-                .map(|(_, s)| s.flags.unfilled_fields)
-                .sum(),
+            unfilled_fields: note.sentences().map(|(_, s)| s.flags.unfilled_fields).sum(),
             has_audio: self
                 .audio
                 .path_of(&note.id.to_string())
@@ -276,10 +274,12 @@ impl DraftStore {
                 Ok(None) => continue,
                 // Moved aside (it ages out of the quarantine below); the user is told.
                 Err(e @ StorageError::Tampered { .. }) => {
-                    report.refused.extend(Self::notices(&[DraftListing::Unreadable {
-                        name: name.clone(),
-                        error: e,
-                    }]));
+                    report
+                        .refused
+                        .extend(Self::notices(&[DraftListing::Unreadable {
+                            name: name.clone(),
+                            error: e,
+                        }]));
                     continue;
                 }
                 Err(_) => self.drafts.modified(&name),
@@ -297,7 +297,11 @@ impl DraftStore {
         }
         // Audio whose draft is gone, and refused files, by file time.
         for name in self.audio.list()? {
-            let orphan = !self.drafts.path_of(&name).map(|p| p.exists()).unwrap_or(true);
+            let orphan = !self
+                .drafts
+                .path_of(&name)
+                .map(|p| p.exists())
+                .unwrap_or(true);
             if orphan && self.audio.modified(&name).is_some_and(too_old) {
                 if let Err(e) = self.audio.remove(&name) {
                     report.failed.push((name, e.to_string()));
@@ -362,7 +366,12 @@ impl DraftStore {
     /// The refused files kept aside.
     pub fn quarantined(&self) -> Vec<PathBuf> {
         let mut out: Vec<PathBuf> = std::fs::read_dir(&self.quarantine)
-            .map(|e| e.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect())
+            .map(|e| {
+                e.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.is_file())
+                    .collect()
+            })
             .unwrap_or_default();
         out.sort();
         out

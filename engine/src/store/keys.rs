@@ -276,12 +276,18 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dirs.key_file()).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dirs.key_file())
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
             std::fs::set_permissions(dirs.key_file(), std::fs::Permissions::from_mode(0o644))
                 .unwrap();
             load_or_create(&dirs, KeyBackend::File).unwrap();
-            let mode = std::fs::metadata(dirs.key_file()).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dirs.key_file())
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

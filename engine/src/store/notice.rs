@@ -50,7 +50,11 @@ impl std::fmt::Display for StorageNotice {
                 f,
                 "no OS keyring is available, so the encryption key for drafts {} the file {} \
                  (readable only by you); keep this computer's disk encrypted",
-                if *created { "was stored in" } else { "is read from" },
+                if *created {
+                    "was stored in"
+                } else {
+                    "is read from"
+                },
                 path.display()
             ),
             StorageNotice::DraftsPurged {

@@ -152,7 +152,10 @@ fn a_draft_from_another_key_is_left_in_place() {
     let sa = storage(a.path());
     let sb = storage(b.path());
     let note = JournalNote::new("Anna", now());
-    sa.drafts().unwrap().save(&Draft::new(note.clone(), 1)).unwrap();
+    sa.drafts()
+        .unwrap()
+        .save(&Draft::new(note.clone(), 1))
+        .unwrap();
     let name = format!("{}{}", note.id, vault::SUFFIX);
     std::fs::copy(
         sa.dirs().drafts().join(&name),

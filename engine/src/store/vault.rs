@@ -124,11 +124,13 @@ impl Vault {
     pub fn get_json<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, StorageError> {
         match self.get(name)? {
             None => Ok(None),
-            Some(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|_| StorageError::Format {
-                    name: format!("{name}{SUFFIX}"),
-                }),
+            Some(bytes) => {
+                serde_json::from_slice(&bytes)
+                    .map(Some)
+                    .map_err(|_| StorageError::Format {
+                        name: format!("{name}{SUFFIX}"),
+                    })
+            }
         }
     }
 

@@ -139,7 +139,9 @@ fn session(args: &[String]) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let rate = reader.info().sample_rate;
     while let Some(chunk) = reader.next_chunk().map_err(|e| e.to_string())? {
-        session.push_audio(&chunk, rate).map_err(|e| e.to_string())?;
+        session
+            .push_audio(&chunk, rate)
+            .map_err(|e| e.to_string())?;
         while let Ok(ev) = events.try_recv() {
             draft.on_event(&ev);
         }
