@@ -15,6 +15,7 @@
 
 mod library;
 mod matching;
+mod search;
 pub mod template;
 
 pub use library::{Autotext, Layer, Library, Location, Problem};

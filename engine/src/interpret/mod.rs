@@ -7,6 +7,7 @@
 //! sentence under a heading with its reason, and returns the [`NoteEdit`]s it applied to its
 //! [`JournalNote`] together with [`Event`]s for the app. "fortryd" undoes edits.
 
+mod editing;
 mod events;
 mod fields;
 
