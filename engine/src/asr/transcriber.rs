@@ -254,29 +254,28 @@ fn worker_main(
     }
 }
 
-/// Decodes, and when Whisper falls into a repetition loop, decodes again with
-/// beam search (deterministic, and far less prone to loops); a loop that
-/// survives that is cut down to one occurrence.
+/// Decodes, and when Whisper has fallen into a repetition loop, cuts the loop
+/// down to one occurrence (within a segment and across segments).
+///
+/// A second decode with beam search was tried and dropped: on audio that
+/// makes Whisper loop it loops too, at five times the cost.
 fn decode_guarded(
     state: &mut whisper_rs::WhisperState,
     samples: &[f32],
     options: &DecodeOptions,
 ) -> Result<Transcript, AsrError> {
-    let first = decode(state, samples, options)?;
-    if !is_looping(&first) {
-        return Ok(first);
+    let mut transcript = decode(state, samples, options)?;
+    if !is_looping(&transcript) {
+        return Ok(transcript);
     }
-    tracing::debug!("repetition loop in decoder output; retrying with beam search");
-    let mut retry_options = options.clone();
-    retry_options.beam_size = Some(options.beam_size.unwrap_or(1).max(5));
-    let mut retry = decode(state, samples, &retry_options)?;
-    for seg in &mut retry.segments {
+    tracing::debug!("repetition loop in decoder output; cutting it");
+    for seg in &mut transcript.segments {
         if repetition::has_loop(&seg.text) {
             seg.text = repetition::collapse_loops(&seg.text);
         }
     }
-    retry.segments = repetition::drop_repeated_segments(retry.segments);
-    Ok(retry)
+    transcript.segments = repetition::drop_repeated_segments(transcript.segments);
+    Ok(transcript)
 }
 
 /// A loop inside one segment, or the same text segment after segment.
