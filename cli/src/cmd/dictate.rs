@@ -45,9 +45,10 @@ pub struct LiveOptions {
     /// Decode tentative text with Whisper's full 30 s encoder window (slower).
     #[arg(long)]
     pub full_window_tentative: bool,
-    /// Shrink Whisper's encoder window for committed text too (faster, may cost accuracy).
+    /// Decode committed text with Whisper's full 30 s encoder window (slower;
+    /// by default the window is shrunk to the utterance's length).
     #[arg(long)]
-    pub shrink_committed: bool,
+    pub full_window_committed: bool,
 }
 
 impl LiveOptions {
@@ -63,7 +64,7 @@ impl LiveOptions {
             options.tentative_interval_ms = ms.max(50);
         }
         options.tentative_audio_ctx = !self.full_window_tentative;
-        options.committed_audio_ctx = self.shrink_committed;
+        options.committed_audio_ctx = !self.full_window_committed;
         options
     }
 

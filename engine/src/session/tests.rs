@@ -152,8 +152,11 @@ fn texts(events: &[SessionEvent]) -> Vec<(&'static str, u64, String, bool)> {
 #[test]
 fn tentative_text_precedes_committed_text_and_final_text_is_the_pieces() {
     let fake = FakeRecognizer::new(5);
-    let (mut session, events) =
-        Session::start(fake.clone(), SessionOptions::default()).expect("start");
+    let options = SessionOptions {
+        committed_audio_ctx: false,
+        ..SessionOptions::default()
+    };
+    let (mut session, events) = Session::start(fake.clone(), options).expect("start");
     let first = [20, 21, 22, 23];
     let second = [24, 25, 26];
     let mut audio = silence(0.5);
@@ -199,7 +202,7 @@ fn tentative_text_precedes_committed_text_and_final_text_is_the_pieces() {
     assert_eq!(summary.pieces.len(), 2);
     assert!(summary.stats.tentative_decodes > 0);
     assert!(events.iter().any(|e| matches!(e, SessionEvent::Level(_))));
-    // Tentative decodes shrink the encoder; committed ones use the full window.
+    // Tentative decodes shrink the encoder; committed ones here use the full window.
     let calls = fake.calls.lock().expect("calls");
     assert!(calls.shrunk.iter().any(|c| *c));
     assert!(calls.shrunk.iter().any(|c| !*c));

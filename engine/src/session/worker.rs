@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::agreement::{agreed_segments, AgreementRules};
+use super::agreement::{agreed_segments, comparable_words, AgreementRules};
 use super::events::{ErrorEvent, LagEvent, LevelEvent, SessionEvent, TextEvent};
 use super::options::SessionOptions;
 use super::recognizer::Recognizer;
@@ -874,16 +874,28 @@ impl Worker {
     }
 }
 
+/// Phrases Whisper invents on silence and noise (subtitle credits).
+const HALLUCINATIONS: &str = include_str!("../../data/whisper-hallucinations.txt");
+
 /// Segments worth showing: some letters or digits, not a bracketed
-/// non-speech tag such as "[MUSIK]" or "(latter)".
+/// non-speech tag such as "[MUSIK]" or "(latter)", not a known invention.
 fn usable(segments: Vec<Segment>) -> Vec<Segment> {
     segments
         .into_iter()
         .filter(|s| {
             let t = s.text.trim();
-            t.chars().any(char::is_alphanumeric) && !is_noise_tag(t)
+            t.chars().any(char::is_alphanumeric) && !is_noise_tag(t) && !is_hallucination(t)
         })
         .collect()
+}
+
+fn is_hallucination(text: &str) -> bool {
+    let words = comparable_words(text);
+    HALLUCINATIONS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .any(|line| comparable_words(line) == words)
 }
 
 fn is_noise_tag(text: &str) -> bool {
@@ -909,4 +921,33 @@ fn push_words(context: &mut String, text: &str) {
         context.push(' ');
     }
     context.push_str(text);
+}
+
+#[cfg(test)]
+mod filter_tests {
+    use super::*;
+
+    fn seg(text: &str) -> Segment {
+        Segment {
+            start_s: 0.0,
+            end_s: 1.0,
+            text: text.to_string(),
+            no_speech_prob: 0.0,
+        }
+    }
+
+    #[test]
+    fn noise_tags_and_subtitle_credits_are_dropped_real_words_kept() {
+        let kept = usable(vec![
+            seg("[MUSIK]"),
+            seg("(latter)"),
+            seg("..."),
+            seg("Undertekster af Nicolai Winther."),
+            seg("Tak fordi du så med!"),
+            seg("Tak."),
+            seg("Borgeren har det godt."),
+        ]);
+        let texts: Vec<&str> = kept.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(texts, vec!["Tak.", "Borgeren har det godt."]);
+    }
 }
