@@ -33,6 +33,8 @@ enum Command {
     Model(cmd::model::ModelArgs),
     /// List, show, recover and purge the encrypted drafts of unfinished or unexported notes.
     Drafts(cmd::drafts::DraftsArgs),
+    /// Soak benchmark: a long dictation (looped real audio) reporting memory and latency over time.
+    BenchSoak(cmd::bench_soak::BenchSoakArgs),
     /// Live dictation from a microphone (or a file played as if spoken).
     Dictate(cmd::dictate::DictateArgs),
     /// List the audio input devices `dictate --device` can use.
@@ -60,6 +62,7 @@ fn main() -> std::process::ExitCode {
         Command::BenchWorker(args) => cmd::bench::worker::run(args),
         Command::Model(args) => cmd::model::run(args),
         Command::Drafts(args) => cmd::drafts::run(args),
+        Command::BenchSoak(args) => cmd::bench_soak::run(args),
         Command::Dictate(args) => cmd::dictate::run(args),
         Command::Devices(args) => cmd::devices::run(args),
         Command::BenchLive(args) => cmd::bench_live::run(args),

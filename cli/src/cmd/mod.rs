@@ -3,6 +3,7 @@
 pub mod autotexts;
 pub mod bench;
 pub mod bench_live;
+pub mod bench_soak;
 pub mod devices;
 pub mod dictate;
 pub mod drafts;
