@@ -162,3 +162,36 @@ pub fn channel_notices() -> (NoticeSink, std::sync::mpsc::Receiver<super::Storag
     });
     (sink, rx)
 }
+
+/// The thread of [`tee_events`]: yields the finished note and whether it is on disk (`Err`
+/// with the reason when it is only in memory).
+pub type DraftThread = std::thread::JoinHandle<(JournalNote, Result<(), String>)>;
+
+/// Run `draft` over every event of a session on its own thread, passing each event on
+/// unchanged: the one line that gives a front end (`dikta dictate`, the app) a saved draft.
+/// Returns the receiver to read events from instead, and a handle that yields the finished
+/// note and whether it is on disk once the session's events end.
+///
+/// ```no_run
+/// # fn demo(events: dikta_engine::session::EventReceiver, draft: dikta_engine::store::DictationDraft) {
+/// let (events, drafting) = dikta_engine::store::tee_events(events, draft);
+/// // ... print `events` as before; after `session.finish()`:
+/// let (note, saved) = drafting.join().expect("draft thread");
+/// # let _ = (events, note, saved); }
+/// ```
+pub fn tee_events(
+    mut events: crate::session::EventReceiver,
+    mut draft: DictationDraft,
+) -> (crate::session::EventReceiver, DraftThread) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let handle = std::thread::spawn(move || {
+        while let Some(event) = events.blocking_recv() {
+            draft.on_event(&event);
+            // A reader that went away does not stop the draft.
+            let _ = tx.send(event);
+        }
+        drop(tx);
+        draft.finish()
+    });
+    (rx, handle)
+}

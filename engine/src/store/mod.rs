@@ -33,7 +33,7 @@ use std::time::Duration;
 
 pub use autosave::{AutosaveStatus, DraftAutosave, NoticeSink};
 pub use crypto::MasterKey;
-pub use dictation::{channel_notices, DictationDraft};
+pub use dictation::{channel_notices, tee_events, DictationDraft, DraftThread};
 pub use draft::{Draft, DraftListing, DraftStore, DraftSummary, PurgeReport};
 pub use error::StorageError;
 pub use keys::{KeyBackend, KeyLocation};

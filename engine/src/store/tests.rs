@@ -335,3 +335,44 @@ fn storage_that_cannot_open_keeps_dictation_in_memory() {
     assert!(saved.is_err());
     assert!(note.sentences().count() >= 4);
 }
+
+#[test]
+fn tee_events_saves_the_draft_and_passes_every_event_on() {
+    use crate::session::{SessionEvent, TextEvent};
+    let root = tempfile::tempdir().unwrap();
+    let storage = storage(root.path());
+    let draft = DictationDraft::with_storage(rich_interpreter(), &storage);
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let (mut out, handle) = tee_events(rx, draft);
+    for (n, p) in PIECES.iter().enumerate() {
+        tx.send(SessionEvent::Committed(TextEvent {
+            utterance: n as u64,
+            text: p.to_string(),
+            audio_start_s: 0.0,
+            audio_end_s: 1.0,
+            onset_s: 0.0,
+            speech_end_s: Some(1.0),
+            last: true,
+            emitted_s: 1.0,
+        }))
+        .unwrap();
+    }
+    drop(tx);
+    let mut passed = 0;
+    while out.blocking_recv().is_some() {
+        passed += 1;
+    }
+    assert_eq!(passed, PIECES.len());
+    let (note, saved) = handle.join().unwrap();
+    saved.unwrap();
+    assert_eq!(
+        storage
+            .drafts()
+            .unwrap()
+            .load(note.id)
+            .unwrap()
+            .unwrap()
+            .note,
+        note
+    );
+}
