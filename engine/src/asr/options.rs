@@ -19,6 +19,8 @@ pub struct DecodeOptions {
     pub audio_ctx: Option<u32>,
     /// Shrink the encoder window to the audio's length when it is shorter
     /// than 30 s (see [`audio_ctx_for`]); ignored when `audio_ctx` is set.
+    /// On by default: measured on da-read with base q8_0, 2.4x faster for
+    /// 61.1 % → 62.0 % WER (one word in 108).
     pub shrink_encoder: bool,
     /// Retry at higher temperature when decoding looks bad. Off by default:
     /// it makes output non-deterministic and costs time.
@@ -37,7 +39,7 @@ impl Default for DecodeOptions {
             beam_size: None,
             initial_prompt: None,
             audio_ctx: None,
-            shrink_encoder: false,
+            shrink_encoder: true,
             temperature_fallback: false,
             timestamps: true,
             single_segment: false,
@@ -45,17 +47,18 @@ impl Default for DecodeOptions {
     }
 }
 
-/// Threads to use by default: every core on small machines (up to two), else
-/// all cores but one, at most eight.
+/// Threads to use by default: all cores but one (at least one, at most eight).
+///
+/// ggml's worker threads busy-wait at every barrier; when another process
+/// (the UI, audio capture, a browser) takes a core they stall each other.
+/// Measured on a busy 2-core machine: 1 thread 4.1 s CPU for a 5.6 s clip,
+/// 2 threads 15 s CPU and 3x the wall time. Pass `threads` explicitly on a
+/// quiet machine.
 pub fn default_threads() -> usize {
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2);
-    if cores <= 2 {
-        cores
-    } else {
-        (cores - 1).min(8)
-    }
+    cores.saturating_sub(1).clamp(1, 8)
 }
 
 /// Encoder frames (of Whisper's 1500 for 30 s, 50 per second) for `samples`

@@ -37,7 +37,7 @@ pub struct BenchArgs {
     /// Minutes of looped real speech for the scaling runs (default 1,5,20; 1 with --quick).
     #[arg(long, value_delimiter = ',')]
     pub scaling: Option<Vec<u32>>,
-    /// Also run the tuning variants of Dikta (encoder shrinking, flash attention, beam 5, prompt).
+    /// Also run the tuning variants of Dikta (full 30 s encoder, flash attention, beam 5, prompt).
     #[arg(long)]
     pub variants: bool,
     /// The shared evaluation folder (default: ../shared beside the checkout, or DIKTA_SHARED_DIR).
@@ -51,7 +51,7 @@ struct Config {
     label: String,
     model: String,
     beam: Option<u32>,
-    shrink_encoder: bool,
+    full_encoder: bool,
     flash_attn: bool,
     prompt: Option<String>,
     /// The baseline compute type it is paired with.
@@ -64,7 +64,7 @@ impl Config {
             label: label.into(),
             model: model.into(),
             beam: None,
-            shrink_encoder: false,
+            full_encoder: false,
             flash_attn: false,
             prompt: None,
             pair: Some(pair),
@@ -128,8 +128,8 @@ pub fn run(args: BenchArgs) -> Result<()> {
         Config::plain("dikta base f16", "base-f16", "float32"),
     ];
     if args.variants {
-        let mut v = Config::plain("dikta q8_0 +shrink", "base-q8_0", "int8");
-        v.shrink_encoder = true;
+        let mut v = Config::plain("dikta q8_0 full-encoder", "base-q8_0", "int8");
+        v.full_encoder = true;
         configs.push(v);
         let mut v = Config::plain("dikta q8_0 +flash", "base-q8_0", "int8");
         v.flash_attn = true;
@@ -201,8 +201,8 @@ fn run_worker(config: &Config, threads: usize, files: &[PathBuf]) -> Result<Work
     if let Some(beam) = config.beam {
         cmd.args(["--beam", &beam.to_string()]);
     }
-    if config.shrink_encoder {
-        cmd.arg("--shrink-encoder");
+    if config.full_encoder {
+        cmd.arg("--full-encoder");
     }
     if config.flash_attn {
         cmd.arg("--flash-attn");

@@ -22,9 +22,9 @@ pub struct WorkerArgs {
     /// Beam width (default greedy).
     #[arg(long)]
     pub beam: Option<u32>,
-    /// Shrink the encoder window for audio shorter than 30 s.
+    /// Keep the full 30 s encoder window even for shorter audio (Dikta shrinks it by default).
     #[arg(long)]
-    pub shrink_encoder: bool,
+    pub full_encoder: bool,
     /// Use flash attention.
     #[arg(long)]
     pub flash_attn: bool,
@@ -73,7 +73,7 @@ pub fn run(args: WorkerArgs) -> Result<()> {
     let options = DecodeOptions {
         threads: args.threads,
         beam_size: args.beam,
-        shrink_encoder: args.shrink_encoder,
+        shrink_encoder: !args.full_encoder,
         initial_prompt: args.prompt.clone(),
         ..DecodeOptions::default()
     };
