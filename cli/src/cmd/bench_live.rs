@@ -35,7 +35,7 @@ pub struct BenchLiveArgs {
     /// Print the results as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Model and session tuning (threads default to 2).
+    /// Model and session tuning (pass `--threads 2` for the 2-thread figures).
     #[command(flatten)]
     pub live: LiveOptions,
 }

@@ -33,7 +33,8 @@ pub struct LiveOptions {
     /// Where installed models live (default: DIKTA_MODELS_DIR or the user's data dir).
     #[arg(long, env = "DIKTA_MODELS_DIR")]
     pub models_dir: Option<PathBuf>,
-    /// CPU threads for Whisper (default 2: leave room for audio and the UI).
+    /// CPU threads for Whisper (default: all cores but one, at least one;
+    /// busy-waiting whisper threads stall each other on a busy machine).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Pause (ms) that ends an utterance and commits its text.
@@ -55,7 +56,7 @@ impl LiveOptions {
     /// The session options these flags describe.
     pub fn session_options(&self) -> SessionOptions {
         let mut options = SessionOptions::default();
-        options.decode.threads = self.threads.unwrap_or(2).max(1);
+        options.decode.threads = self.threads.unwrap_or(options.decode.threads).max(1);
         if let Some(ms) = self.hangover_ms {
             options.segmenter.hangover_ms = ms;
             options.segmenter.tail_ms = options.segmenter.tail_ms.min(ms);

@@ -41,6 +41,8 @@ pub struct SessionOptions {
 
 impl Default for SessionOptions {
     fn default() -> Self {
+        // Whisper's default thread count (all cores but one, at most 8),
+        // capped at two: audio and the UI need the rest.
         let decode = DecodeOptions {
             threads: crate::asr::options::default_threads().min(2),
             ..DecodeOptions::default()
