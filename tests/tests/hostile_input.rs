@@ -443,7 +443,8 @@ fn damaged_drafts_are_refused_never_parsed() {
     }
     let note = i.note().clone();
     let file = drafts.dir().join(format!("{}.sealed", note.id));
-    let damage: &[(&str, &dyn Fn(&mut Vec<u8>))] = &[
+    type Damage<'a> = (&'a str, &'a dyn Fn(&mut Vec<u8>));
+    let damage: &[Damage] = &[
         ("flipped bit", &|b| {
             let n = b.len() / 3;
             b[n] ^= 1
