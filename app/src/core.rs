@@ -451,11 +451,16 @@ impl Core {
         })
     }
 
-    /// Gives an autotext field the focus, so that dictation fills it.
+    /// Gives an autotext field the focus, so that dictation fills it. Quiet: the page
+    /// already shows which field has the keyboard focus.
     pub fn focus_field(&self, id: u64, index: usize) -> Result<(), AppError> {
         self.edit(|i| {
             i.focus_field(SentenceId(id), index)
-                .map(|o| (o, ()))
+                .map(|mut o| {
+                    o.events
+                        .retain(|e| !matches!(e, Event::FieldFocused { .. }));
+                    (o, ())
+                })
                 .map_err(|e| AppError::with_detail("Feltet findes ikke længere.", e))
         })
     }

@@ -38,6 +38,8 @@ struct Shots {
 
 impl Shots {
     fn take(&mut self, driver: &Driver, desktop: &Desktop, name: &str) {
+        // Let WebKit paint the latest state first.
+        std::thread::sleep(Duration::from_millis(700));
         self.n += 1;
         let path = self.dir.join(format!("{:02}-{name}.png", self.n));
         match driver.screenshot() {
@@ -51,16 +53,30 @@ impl Shots {
     }
 }
 
-/// The note as the page shows it: (heading, [(id, text, reason)]).
-fn note(driver: &Driver) -> Vec<(String, Vec<(u64, String, String)>)> {
+/// A sentence as the page shows it.
+#[derive(Debug)]
+struct Shown {
+    id: u64,
+    text: String,
+    reason: String,
+}
+
+/// One heading and its sentences.
+type Section = (String, Vec<Shown>);
+/// The note as the page shows it.
+type Note = Vec<Section>;
+
+/// The note as the page shows it.
+fn note(driver: &Driver) -> Note {
     let v = driver
         .exec(
             r#"return [...document.querySelectorAll('#note-sections section.section:not(.empty-current)')].map(s => ({
                  heading: s.dataset.heading,
                  sentences: [...s.querySelectorAll('li.sentence')].map(li => ({
                    id: Number(li.dataset.id),
-                   text: li.querySelector('.text').textContent,
-                   reason: li.querySelector('.chip').textContent }))}))"#,
+                   text: li.querySelector('.text') ? li.querySelector('.text').textContent
+                         : (li.querySelector('textarea') ? li.querySelector('textarea').value : ''),
+                   reason: li.querySelector('.chip') ? li.querySelector('.chip').textContent : '' }))}))"#,
             vec![],
         )
         .expect("read the note");
@@ -76,12 +92,10 @@ fn note(driver: &Driver) -> Vec<(String, Vec<(u64, String, String)>)> {
                     .cloned()
                     .unwrap_or_default()
                     .iter()
-                    .map(|x| {
-                        (
-                            x["id"].as_u64().unwrap_or_default(),
-                            x["text"].as_str().unwrap_or_default().to_string(),
-                            x["reason"].as_str().unwrap_or_default().to_string(),
-                        )
+                    .map(|x| Shown {
+                        id: x["id"].as_u64().unwrap_or_default(),
+                        text: x["text"].as_str().unwrap_or_default().to_string(),
+                        reason: x["reason"].as_str().unwrap_or_default().to_string(),
                     })
                     .collect(),
             )
@@ -89,9 +103,9 @@ fn note(driver: &Driver) -> Vec<(String, Vec<(u64, String, String)>)> {
         .collect()
 }
 
-fn heading_of(note: &[(String, Vec<(u64, String, String)>)], id: u64) -> Option<String> {
+fn heading_of(note: &[Section], id: u64) -> Option<String> {
     note.iter()
-        .find(|(_, s)| s.iter().any(|x| x.0 == id))
+        .find(|(_, s)| s.iter().any(|x| x.id == id))
         .map(|(h, _)| h.clone())
 }
 
@@ -99,8 +113,8 @@ fn wait_note(
     driver: &Driver,
     what: &str,
     timeout: Duration,
-    ok: impl Fn(&[(String, Vec<(u64, String, String)>)]) -> bool,
-) -> Vec<(String, Vec<(u64, String, String)>)> {
+    ok: impl Fn(&[Section]) -> bool,
+) -> Note {
     let started = Instant::now();
     loop {
         let n = note(driver);
@@ -360,7 +374,7 @@ fn dictate_review_and_export_in_the_real_window() {
     let expected = engine_note(&pieces, &autotexts);
     let shown_plain: Vec<(String, Vec<String>)> = shown
         .iter()
-        .map(|(h, s)| (h.clone(), s.iter().map(|x| x.1.clone()).collect()))
+        .map(|(h, s)| (h.clone(), s.iter().map(|x| x.text.clone()).collect()))
         .collect();
     assert!(
         !expected.is_empty(),
@@ -368,9 +382,9 @@ fn dictate_review_and_export_in_the_real_window() {
     );
     assert_eq!(shown_plain, expected, "the window shows the engine's note");
     for (_, sentences) in &shown {
-        for (_, _, reason) in sentences {
+        for s in sentences {
             assert!(
-                !reason.trim().is_empty(),
+                !s.reason.trim().is_empty(),
                 "every sentence says why it is there"
             );
         }
@@ -396,15 +410,15 @@ fn dictate_review_and_export_in_the_real_window() {
         Duration::from_secs(10),
         |n| {
             n.iter()
-                .any(|(_, s)| s.iter().any(|x| x.2 == "Autotekst: morgenpleje"))
+                .any(|(_, s)| s.iter().any(|x| x.reason == "Autotekst: morgenpleje"))
         },
     );
     let (autotext_heading, auto_id) = with_autotext
         .iter()
         .find_map(|(h, s)| {
             s.iter()
-                .find(|x| x.2 == "Autotekst: morgenpleje")
-                .map(|x| (h.clone(), x.0))
+                .find(|x| x.reason == "Autotekst: morgenpleje")
+                .map(|x| (h.clone(), x.id))
         })
         .expect("autotext sentence");
     assert_eq!(autotext_heading, "Funktionsniveau");
@@ -431,7 +445,7 @@ fn dictate_review_and_export_in_the_real_window() {
     wait_note(&driver, "the field filled", Duration::from_secs(10), |n| {
         n.iter().any(|(_, s)| {
             s.iter()
-                .any(|x| x.0 == auto_id && x.1.contains("hjælp til bad og påklædning"))
+                .any(|x| x.id == auto_id && x.text.contains("hjælp til bad og påklædning"))
         })
     });
     // Focus moved on to the next field, which is what dictation would now fill.
@@ -457,7 +471,11 @@ fn dictate_review_and_export_in_the_real_window() {
     let current = note(&driver);
     let (from_heading, moved_id) = current
         .iter()
-        .find_map(|(h, s)| s.iter().find(|x| x.0 != auto_id).map(|x| (h.clone(), x.0)))
+        .find_map(|(h, s)| {
+            s.iter()
+                .find(|x| x.id != auto_id)
+                .map(|x| (h.clone(), x.id))
+        })
         .expect("a dictated sentence");
     let to_heading = if from_heading == "Søvn og hvile" {
         "Ernæring"
@@ -488,8 +506,8 @@ fn dictate_review_and_export_in_the_real_window() {
     let reason = moved
         .iter()
         .flat_map(|(_, s)| s.iter())
-        .find(|x| x.0 == moved_id)
-        .map(|x| x.2.clone())
+        .find(|x| x.id == moved_id)
+        .map(|x| x.reason.clone())
         .unwrap_or_default();
     assert_eq!(reason, format!("Flyttet fra {from_heading}"));
     driver.click_css("#btn-undo").expect("undo");
@@ -501,6 +519,108 @@ fn dictate_review_and_export_in_the_real_window() {
         heading_of(n, moved_id).as_deref() == Some(to_heading)
     });
     shots.take(&driver, &desktop, "saetning-flyttet");
+    driver
+        .exec(
+            "window.scrollTo(0, 0); document.activeElement.blur(); \
+             document.getElementById('toasts').replaceChildren(); return true",
+            vec![],
+        )
+        .expect("scroll to the top");
+    std::thread::sleep(Duration::from_millis(300));
+    shots.take(&driver, &desktop, "oversigt");
+
+    // ---- Edit a sentence by keyboard ("Ret", type, Enter); it stays where it was.
+    driver
+        .click_css(&format!(
+            "li.sentence[data-id='{moved_id}'] button[aria-label='Ret sætningen']"
+        ))
+        .expect("open the editor");
+    driver
+        .type_into(
+            &format!("[data-focus='edit-{moved_id}']"),
+            &format!("Borgeren sov til klokken syv.{ENTER}"),
+        )
+        .expect("edit the sentence");
+    wait_note(
+        &driver,
+        "the edited sentence",
+        Duration::from_secs(10),
+        |n| {
+            n.iter().any(|(h, s)| {
+                h == to_heading
+                    && s.iter()
+                        .any(|x| x.id == moved_id && x.text == "Borgeren sov til klokken syv.")
+            })
+        },
+    );
+
+    // ---- Save as FHIR and JSON (the command behind "Gem som …", with a path instead of the
+    // file dialog).
+    for (format, needle) in [("fhir", "\"resourceType\""), ("json", "\"sections\"")] {
+        let path = scratch.path().join(format!("note.{format}.json"));
+        let message = driver
+            .exec(
+                "return window.__TAURI__.core.invoke('save_export', \
+                 { format: arguments[0], path: arguments[1] }).then(r => r.message)",
+                vec![json!(format), json!(path.display().to_string())],
+            )
+            .expect("save export");
+        let saved = std::fs::read_to_string(&path).expect("export file written");
+        assert!(saved.contains(needle), "{format}: {saved}");
+        assert!(
+            saved.contains("Borgeren sov til klokken syv."),
+            "{format} holds the note"
+        );
+        assert!(
+            message.as_str().is_some_and(|m| m.contains("gemt")),
+            "{message}"
+        );
+    }
+
+    // ---- Large type for reading at arm's length.
+    driver.click_css("#btn-large").expect("large text");
+    driver
+        .poll(
+            "large type",
+            "return document.documentElement.classList.contains('large')",
+            Duration::from_secs(10),
+            |v| v == &json!(true),
+        )
+        .expect("large type on");
+    driver
+        .exec("window.scrollTo(0, 0); return true", vec![])
+        .expect("scroll");
+    shots.take(&driver, &desktop, "stor-tekst");
+    driver.click_css("#btn-large").expect("normal text");
+
+    // ---- The global shortcut (Ctrl+Alt+D) starts and stops recording from the keyboard.
+    let press = || {
+        let ok = desktop
+            .command("xdotool")
+            .args(["key", "ctrl+alt+d"])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "xdotool key ctrl+alt+d");
+    };
+    press();
+    driver
+        .poll(
+            "the shortcut to start recording",
+            "return document.getElementById('btn-record').dataset.state",
+            Duration::from_secs(60),
+            |v| v == "recording",
+        )
+        .expect("recording by shortcut");
+    std::thread::sleep(Duration::from_secs(1));
+    press();
+    driver
+        .poll(
+            "the shortcut to stop recording",
+            "return document.getElementById('btn-record').dataset.state",
+            Duration::from_secs(120),
+            |v| v == "idle",
+        )
+        .expect("stopped by shortcut");
 
     // ---- "Kopier til Nexus" puts the note on the clipboard as Nexus text.
     let final_note = note(&driver);
@@ -512,7 +632,10 @@ fn dictate_review_and_export_in_the_real_window() {
         .map(|(h, s)| {
             format!(
                 "{h}\r\n{}",
-                s.iter().map(|x| x.1.as_str()).collect::<Vec<_>>().join(" ")
+                s.iter()
+                    .map(|x| x.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
             )
         })
         .collect::<Vec<_>>()
@@ -548,7 +671,12 @@ fn dictate_review_and_export_in_the_real_window() {
     let moved_text = final_note
         .iter()
         .find(|(h, _)| h == to_heading)
-        .map(|(_, s)| s.iter().map(|x| x.1.as_str()).collect::<Vec<_>>().join(" "))
+        .map(|(_, s)| {
+            s.iter()
+                .map(|x| x.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .unwrap_or_default();
     assert_eq!(
         one, moved_text,
@@ -593,9 +721,9 @@ fn dictate_review_and_export_in_the_real_window() {
         Duration::from_secs(10),
         |n| !n.is_empty(),
     );
-    let strip = |n: &[(String, Vec<(u64, String, String)>)]| -> Vec<(String, Vec<String>)> {
+    let strip = |n: &[Section]| -> Vec<(String, Vec<String>)> {
         n.iter()
-            .map(|(h, s)| (h.clone(), s.iter().map(|x| x.1.clone()).collect()))
+            .map(|(h, s)| (h.clone(), s.iter().map(|x| x.text.clone()).collect()))
             .collect()
     };
     assert_eq!(

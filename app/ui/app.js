@@ -42,7 +42,7 @@ function toast(kind, text) {
   const box = kind === "error" ? $("toasts-alert") : $("toasts");
   const t = el("div", { class: `toast ${kind}`, text });
   box.append(t);
-  while (box.children.length > 4) box.firstChild.remove();
+  while (box.children.length > 3) box.firstChild.remove();
   setTimeout(() => t.remove(), kind === "error" ? 9000 : 4500);
 }
 
@@ -187,8 +187,19 @@ function renderNote(note) {
     const i = document.querySelector(`[data-focus="${CSS.escape(key)}"]`);
     if (i) { i.value = t.value; try { i.setSelectionRange(t.start, t.end); } catch (_) { /* not a text input */ } }
   }
-  const focus = state.pendingFocus || keep;
-  state.pendingFocus = null;
+  // A focus asked for (e.g. the first field of an inserted autotext) waits for the render
+  // that contains its element, for a few seconds at most.
+  let focus = keep;
+  if (state.pendingFocus) {
+    if (document.querySelector(`[data-focus="${CSS.escape(state.pendingFocus)}"]`)) {
+      focus = state.pendingFocus;
+      state.pendingFocus = null;
+      state.pendingSince = null;
+    } else {
+      state.pendingSince = state.pendingSince || Date.now();
+      if (Date.now() - state.pendingSince > 3000) { state.pendingFocus = null; state.pendingSince = null; }
+    }
+  }
   restoreFocus(focus);
 }
 
@@ -395,9 +406,12 @@ async function insertAutotext(name) {
   const id = await call("insert_autotext", { name });
   // Keyboard users land on the first field of what was inserted; dictation fills it.
   if (id !== null && id !== undefined) {
-    const first = document.querySelector(`[data-focus="field-${id}-0"]`);
-    if (first) first.focus();
-    else restoreFocus(`text-${id}`);
+    const info = state.autotexts.items.find((a) => a.name === name);
+    const key = info && info.fields === 0 ? `text-${id}` : `field-${id}-0`;
+    // The note may not have been rendered yet: the next render focuses it.
+    state.pendingFocus = key;
+    state.pendingSince = null;
+    if (document.querySelector(`[data-focus="${CSS.escape(key)}"]`)) renderNote(state.note);
   }
 }
 

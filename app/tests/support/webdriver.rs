@@ -118,8 +118,12 @@ impl Driver {
         }
     }
 
-    /// Clicks an element.
+    /// Clicks an element, scrolled to the middle of the window first (the header is sticky).
     pub fn click(&self, e: &Element) -> Result<(), String> {
+        self.exec(
+            "arguments[0].scrollIntoView({ block: 'center' }); return true",
+            vec![json!({ ELEMENT: e.0 })],
+        )?;
         self.call("POST", &format!("/element/{}/click", e.0), None)
             .map(|_| ())
     }
