@@ -38,8 +38,8 @@ pub fn model_required() -> bool {
 /// Path of an installed model by name (e.g. "base-q8_0"), or `None` with a
 /// message when it is not installed. Panics instead when `DIKTA_REQUIRE_MODEL=1`.
 pub fn installed_model(name: &str) -> Option<PathBuf> {
-    let resolved = dikta_engine::model::ModelStore::open(None)
-        .and_then(|store| store.resolve(Some(name)));
+    let resolved =
+        dikta_engine::model::ModelStore::open(None).and_then(|store| store.resolve(Some(name)));
     match resolved {
         Ok(path) => Some(path),
         Err(e) if model_required() => panic!("model {name} is required but missing: {e}"),
