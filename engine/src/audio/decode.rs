@@ -34,7 +34,9 @@ pub enum AudioError {
         path: PathBuf,
     },
     /// The container or codec is not one Dikta can decode, or the file is not audio.
-    #[error("{path} is not a supported audio file (WAV, FLAC, MP3, OGG/Vorbis, M4A/AAC): {reason}")]
+    #[error(
+        "{path} is not a supported audio file (WAV, FLAC, MP3, OGG/Vorbis, M4A/AAC): {reason}"
+    )]
     Unsupported {
         /// The file.
         path: PathBuf,
@@ -106,8 +108,8 @@ impl AudioFileReader {
         if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
             hint.with_extension(ext);
         }
-        let probed = symphonia::default::get_probe()
-            .format(
+        let probed = guard(path, || {
+            symphonia::default::get_probe().format(
                 &hint,
                 stream,
                 &FormatOptions {
@@ -116,10 +118,11 @@ impl AudioFileReader {
                 },
                 &MetadataOptions::default(),
             )
-            .map_err(|e| AudioError::Unsupported {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            })?;
+        })?
+        .map_err(|e| AudioError::Unsupported {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
         let format = probed.format;
         let track = format
             .tracks()
@@ -191,7 +194,9 @@ impl AudioFileReader {
         }
         let mut consecutive_bad = 0;
         loop {
-            let packet = match self.format.next_packet() {
+            let format = &mut self.format;
+            let next = guard(&self.path, || format.next_packet())?;
+            let packet = match next {
                 Ok(p) => p,
                 Err(SymphoniaError::IoError(e))
                     if e.kind() == std::io::ErrorKind::UnexpectedEof =>
@@ -214,17 +219,24 @@ impl AudioFileReader {
             if packet.track_id() != self.track_id {
                 continue;
             }
-            match self.decoder.decode(&packet) {
-                Ok(decoded) => {
+            let decoder = &mut self.decoder;
+            let decoded = guard(&self.path, || {
+                decoder.decode(&packet).map(|decoded| {
                     let spec = *decoded.spec();
                     let frames = decoded.frames();
                     if frames == 0 {
-                        continue;
+                        return Vec::new();
                     }
                     let mut buf = SampleBuffer::<f32>::new(frames as u64, spec);
                     buf.copy_interleaved_ref(decoded);
-                    let channels = spec.channels.count().max(1);
-                    let mono = super::mix_to_mono(buf.samples(), channels);
+                    super::mix_to_mono(buf.samples(), spec.channels.count().max(1))
+                })
+            })?;
+            match decoded {
+                Ok(mono) => {
+                    if mono.is_empty() {
+                        continue;
+                    }
                     self.decoded_any = true;
                     return Ok(Some(sanitize(mono)));
                 }
@@ -262,6 +274,23 @@ impl AudioFileReader {
         self.finished = true;
         Ok(None)
     }
+}
+
+/// Runs a symphonia call, turning a panic inside the decoder (seen on hostile
+/// files: arithmetic overflow in the ADTS/AAC reader) into a "corrupt file"
+/// error, so bad input never takes the program down.
+fn guard<T>(path: &Path, f: impl FnOnce() -> T) -> Result<T, AudioError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|panic| {
+        let reason = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "decoder failure".into());
+        AudioError::Corrupt {
+            path: path.to_path_buf(),
+            reason: format!("the decoder gave up on damaged data ({reason})"),
+        }
+    })
 }
 
 /// Replaces NaN/infinite samples (from broken files) with silence and clamps
@@ -352,6 +381,9 @@ mod tests {
         while let Ok(Some(c)) = r.next_chunk() {
             n += c.len();
         }
-        assert!(n > 7_000 && n < 9_000, "decoded {n} samples from half a file");
+        assert!(
+            n > 7_000 && n < 9_000,
+            "decoded {n} samples from half a file"
+        );
     }
 }
