@@ -2,16 +2,16 @@
 
 pub mod asr;
 pub mod audio;
+pub mod autotext;
 pub mod delivery;
 pub mod eval;
 pub mod export;
-pub mod autotext;
 pub mod headings;
 pub mod interpret;
 pub mod journal;
-pub mod text;
 pub mod model;
 pub mod paste;
 pub mod session;
 pub mod store;
+pub mod text;
 pub mod vad;

@@ -154,10 +154,7 @@ fn quietest_cut(window: &[f32]) -> usize {
 /// RMS of the loudest 100 ms frame: a window is silent only if every part is.
 fn loudest_frame_rms(samples: &[f32]) -> f32 {
     let frame = (CUT_FRAME_S * WHISPER_SAMPLE_RATE as f64) as usize;
-    samples
-        .chunks(frame)
-        .map(audio::rms)
-        .fold(0.0f32, f32::max)
+    samples.chunks(frame).map(audio::rms).fold(0.0f32, f32::max)
 }
 
 fn resample_error(path: &Path, source: audio::ResampleError) -> TranscribeFileError {
@@ -180,7 +177,10 @@ mod tests {
             *s = 0.0;
         }
         let cut = quietest_cut(&window);
-        assert!(cut >= 24 * rate && cut <= 24 * rate + rate * 4 / 10, "cut at {cut}");
+        assert!(
+            cut >= 24 * rate && cut <= 24 * rate + rate * 4 / 10,
+            "cut at {cut}"
+        );
     }
 
     #[test]

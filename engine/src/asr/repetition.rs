@@ -12,9 +12,7 @@ const MAX_NGRAM: usize = 15;
 /// three or more words repeated at least three times.
 pub fn has_loop(text: &str) -> bool {
     let words: Vec<&str> = words(text);
-    (1..=MAX_NGRAM).any(|n| {
-        longest_run(&words, n).is_some_and(|(_, reps)| is_loop(n, reps))
-    })
+    (1..=MAX_NGRAM).any(|n| longest_run(&words, n).is_some_and(|(_, reps)| is_loop(n, reps)))
 }
 
 fn is_loop(n: usize, reps: usize) -> bool {
@@ -72,7 +70,11 @@ pub fn drop_repeated_segments(
 }
 
 fn norm_text(text: &str) -> String {
-    words(text).iter().map(|w| norm(w)).collect::<Vec<_>>().join(" ")
+    words(text)
+        .iter()
+        .map(|w| norm(w))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn words(text: &str) -> Vec<&str> {
@@ -106,7 +108,8 @@ fn longest_run(words: &[&str], n: usize) -> Option<(usize, usize)> {
 }
 
 fn norm(word: &str) -> String {
-    word.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()
+    word.trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase()
 }
 
 #[cfg(test)]
@@ -132,9 +135,19 @@ mod tests {
         ];
         let out = drop_repeated_segments(segs);
         let texts: Vec<&str> = out.iter().map(|s| s.text.as_str()).collect();
-        assert_eq!(texts, ["Borgeren sover.", "Oorskiftene i en", "Hun spiser.", "Hun spiser."]);
+        assert_eq!(
+            texts,
+            [
+                "Borgeren sover.",
+                "Oorskiftene i en",
+                "Hun spiser.",
+                "Hun spiser."
+            ]
+        );
         assert_eq!(out[1].end_s, 4.0);
-        assert!(has_loop("Oorskiftene i en Oorskiftene i en Oorskiftene i en"));
+        assert!(has_loop(
+            "Oorskiftene i en Oorskiftene i en Oorskiftene i en"
+        ));
     }
 
     #[test]
@@ -156,7 +169,10 @@ mod tests {
             if *looping {
                 assert_eq!(collapse_loops(text), *collapsed, "{text}");
             } else {
-                assert_eq!(collapse_loops(text), text.split_whitespace().collect::<Vec<_>>().join(" "));
+                assert_eq!(
+                    collapse_loops(text),
+                    text.split_whitespace().collect::<Vec<_>>().join(" ")
+                );
             }
         }
     }

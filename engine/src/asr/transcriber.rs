@@ -181,7 +181,9 @@ impl Transcriber {
         options: &DecodeOptions,
     ) -> Result<PendingTranscript, AsrError> {
         if samples.iter().any(|s| !s.is_finite()) {
-            return Err(AsrError::InvalidAudio("samples contain NaN or infinity".into()));
+            return Err(AsrError::InvalidAudio(
+                "samples contain NaN or infinity".into(),
+            ));
         }
         let (reply_tx, reply_rx) = mpsc::channel();
         let jobs = self.jobs.as_ref().ok_or(AsrError::WorkerGone)?;

@@ -41,10 +41,14 @@ pub fn load_16k_mono(path: &std::path::Path) -> Result<Vec<f32>, AudioError> {
         })?;
     let mut out = Vec::new();
     while let Some(chunk) = reader.next_chunk()? {
-        out.extend(resampler.push(&chunk).map_err(|source| AudioError::Resample {
-            path: path.to_path_buf(),
-            source,
-        })?);
+        out.extend(
+            resampler
+                .push(&chunk)
+                .map_err(|source| AudioError::Resample {
+                    path: path.to_path_buf(),
+                    source,
+                })?,
+        );
     }
     out.extend(resampler.finish().map_err(|source| AudioError::Resample {
         path: path.to_path_buf(),

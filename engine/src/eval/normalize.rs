@@ -77,7 +77,16 @@ pub fn number_to_danish_words(n: u64) -> String {
         "tolv", "tretten", "fjorten", "femten", "seksten", "sytten", "atten", "nitten",
     ];
     const TENS: [&str; 10] = [
-        "", "", "tyve", "tredive", "fyrre", "halvtreds", "tres", "halvfjerds", "firs", "halvfems",
+        "",
+        "",
+        "tyve",
+        "tredive",
+        "fyrre",
+        "halvtreds",
+        "tres",
+        "halvfjerds",
+        "firs",
+        "halvfems",
     ];
     fn below_hundred(n: u64) -> String {
         if n < 20 {
@@ -144,12 +153,24 @@ mod tests {
     #[test]
     fn table_of_normalisations() {
         let cases: &[(&str, &str)] = &[
-            ("Huden på venstre hæl er rød, men den er intakt.", "huden på venstre hæl er rød men den er intakt"),
+            (
+                "Huden på venstre hæl er rød, men den er intakt.",
+                "huden på venstre hæl er rød men den er intakt",
+            ),
             ("VERDENSERKLÆRINGEN OM", "verdenserklæringen om"),
-            ("Blodsukkeret blev målt til 7,2 før", "blodsukkeret blev målt til syv komma to før"),
+            (
+                "Blodsukkeret blev målt til 7,2 før",
+                "blodsukkeret blev målt til syv komma to før",
+            ),
             ("medicin kl. 8 efter", "medicin klokken otte efter"),
-            ("et blodtryk på 145/90.", "et blodtryk på hundrede og femogfyrre over halvfems"),
-            ("Iltmætningen er 94% i hvile", "iltmætningen er fireoghalvfems procent i hvile"),
+            (
+                "et blodtryk på 145/90.",
+                "et blodtryk på hundrede og femogfyrre over halvfems",
+            ),
+            (
+                "Iltmætningen er 94% i hvile",
+                "iltmætningen er fireoghalvfems procent i hvile",
+            ),
             ("kl. 14.30", "klokken fjorten tredive"),
             ("genop-træning – to gange", "genop træning to gange"),
             ("\"Øjne\" (røde)?", "øjne røde"),

@@ -63,7 +63,10 @@ mod tests {
 
     #[test]
     fn identical_text_after_normalisation_has_no_errors() {
-        let r = wer("Blodsukkeret blev målt til 7,2.", "blodsukkeret blev målt til syv komma to");
+        let r = wer(
+            "Blodsukkeret blev målt til 7,2.",
+            "blodsukkeret blev målt til syv komma to",
+        );
         assert_eq!(r.errors, 0);
         assert_eq!(r.reference_len, 7);
     }
@@ -77,7 +80,9 @@ mod tests {
 
     #[test]
     fn corpus_rates_add_up() {
-        let total: ErrorRate = [wer("a b", "a c"), wer("d e f g", "d e f g")].into_iter().sum();
+        let total: ErrorRate = [wer("a b", "a c"), wer("d e f g", "d e f g")]
+            .into_iter()
+            .sum();
         assert_eq!((total.errors, total.reference_len), (1, 6));
     }
 
