@@ -93,8 +93,10 @@ demo() {
   local note
   note="$(printf '%s\n' "$transcript" | $dikta note --text - --author "Demo, Hjemmeplejen" --json)"
   printf '%s' "$note" | $dikta export --to cura-text --force /dev/stdin
+  echo
   say "3/4 The same note as Nexus text"
   printf '%s' "$note" | $dikta export --to nexus-text --force /dev/stdin
+  echo
   say "4/4 Structured exports for integrators"
   printf '%s' "$note" | $dikta export --to json --force --out "$out/note.json" /dev/stdin
   printf '%s' "$note" | $dikta export --to fhir --force --out "$out/note.fhir.json" /dev/stdin
