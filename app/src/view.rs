@@ -282,7 +282,9 @@ pub fn sentence_view(s: &Sentence) -> SentenceView {
         reason_kind: kind,
         reason,
         reason_detail: detail,
-        uncertain: s.flags.uncertain_heading,
+        // Once the worker has moved a sentence, its place is their decision, not a guess.
+        uncertain: s.flags.uncertain_heading
+            && !matches!(s.provenance, Provenance::MovedByUser { .. }),
         masked_cpr: s.flags.masked_cpr,
         unfilled_fields: s.flags.unfilled_fields,
     }

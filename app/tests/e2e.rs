@@ -522,7 +522,8 @@ fn dictate_review_and_export_in_the_real_window() {
     driver
         .exec(
             "window.scrollTo(0, 0); document.activeElement.blur(); \
-             document.getElementById('toasts').replaceChildren(); return true",
+             document.getElementById('toasts').replaceChildren(); \
+             document.querySelector('.right').scrollTop = 0; return true",
             vec![],
         )
         .expect("scroll to the top");
