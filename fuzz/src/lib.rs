@@ -173,22 +173,19 @@ pub fn audio_decode(data: &[u8]) {
     if std::fs::write(&path, data).is_err() {
         return;
     }
+    // symphonia panics on some hostile files (repros in fuzz/regressions/); the decoding
+    // front turns such panics into "corrupt file" errors with catch_unwind. libFuzzer's
+    // panic hook would abort before the unwind gets there, so panics raised inside
+    // symphonia are let through to it; DIKTA_FUZZ_STRICT=1 reports them as crashes instead.
     if std::env::var("DIKTA_FUZZ_STRICT").as_deref() != Ok("1") {
-        // KNOWN BUG (reported to the lead, repros in fuzz/regressions/): symphonia panics on
-        // some hostile files (symphonia-codec-aac adts.rs: subtraction overflow, step_by(0))
-        // and the
-        // decoding front does not catch it yet. Until it does, such a panic is tolerated
-        // here so that brief CI runs look for new bugs; DIKTA_FUZZ_STRICT=1 reports it.
         tolerate_symphonia_panics();
-        let _ = std::panic::catch_unwind(|| decode_front(&path));
-    } else {
-        decode_front(&path);
     }
+    decode_front(&path);
     let _ = std::fs::remove_file(&path);
 }
 
 /// Install (once) a panic hook that lets panics raised inside symphonia unwind quietly
-/// (to the `catch_unwind` above) and hands every other panic to the previous hook (which,
+/// (to the decoding front's `catch_unwind`) and hands every other panic to the previous hook (which,
 /// under libFuzzer, aborts: a crash).
 fn tolerate_symphonia_panics() {
     static ONCE: OnceLock<()> = OnceLock::new();

@@ -598,11 +598,16 @@ fn the_cli_reports_bad_audio_without_a_panic() {
     }
 }
 
+/// Found by the `audio_decode` fuzz target: symphonia panicked inside its ADTS probe.
 #[test]
-#[ignore = "known bug: a panic inside symphonia (ADTS probe, subtraction overflow) escapes \
-            AudioFileReader; un-ignore once audio/decode.rs turns decoder panics into errors"]
 fn a_decoder_panic_on_a_hostile_file_becomes_an_error() {
-    let input = common::repo_root().join("fuzz/regressions/audio-symphonia-adts-overflow.flac");
-    let got = catch_unwind(AssertUnwindSafe(|| decode(&input)));
-    assert!(got.is_ok(), "decoding a hostile file panicked");
+    for name in [
+        "audio-symphonia-adts-overflow.flac",
+        "audio-symphonia-adts-step-zero.aac",
+    ] {
+        let input = common::repo_root().join("fuzz/regressions").join(name);
+        let got = catch_unwind(AssertUnwindSafe(|| decode(&input)));
+        assert!(got.is_ok(), "decoding {name} panicked");
+        eprintln!("{name}: {:?}", got.ok());
+    }
 }
