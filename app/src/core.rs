@@ -264,6 +264,8 @@ pub struct Core {
     startup_notices: Mutex<Vec<Notice>>,
     focus: FocusTracker,
     model_busy: AtomicBool,
+    /// Stop was asked for while the microphone was still opening (push-to-talk released).
+    stop_requested: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -331,6 +333,7 @@ impl Core {
             startup_notices: Mutex::new(notices),
             focus: FocusTracker::start(),
             model_busy: AtomicBool::new(false),
+            stop_requested: AtomicBool::new(false),
         })
     }
 
@@ -692,7 +695,10 @@ impl Core {
         {
             let mut rec = lock(&self.rec);
             match &*rec {
-                RecState::Idle => *rec = RecState::Starting,
+                RecState::Idle => {
+                    self.stop_requested.store(false, Ordering::SeqCst);
+                    *rec = RecState::Starting;
+                }
                 RecState::Stopping => {
                     return Err(AppError::new(
                         "Vent et øjeblik – den forrige optagelse er ved at blive afsluttet.",
@@ -703,7 +709,12 @@ impl Core {
         }
         self.emit(events::RECORDING, self.recording_payload(None));
         match self.open_recording() {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                if self.stop_requested.swap(false, Ordering::SeqCst) {
+                    self.stop_recording();
+                }
+                Ok(())
+            }
             Err(e) => {
                 self.set_rec(RecState::Idle, Some(e.to_string()));
                 Err(e)
@@ -759,6 +770,10 @@ impl Core {
     /// Stops recording; the text still being decoded arrives afterwards.
     pub fn stop_recording(&self) {
         let mut rec = lock(&self.rec);
+        if matches!(*rec, RecState::Starting) {
+            self.stop_requested.store(true, Ordering::SeqCst);
+            return;
+        }
         if let RecState::Recording(r) = &*rec {
             r.stop.store(true, Ordering::SeqCst);
             *rec = RecState::Stopping;

@@ -271,11 +271,10 @@ function renderSentence(s, section, note) {
     }
   }
   const why = el("div", { class: "why" },
-    el("span", { class: `chip ${s.reason_kind}`, title: s.reason_detail, text: s.reason }),
+    el("span", { class: `chip ${s.reason_kind}`, title: s.reason_detail, "aria-label": s.reason_detail, text: s.reason }),
     s.uncertain ? el("span", { class: "chip warn", text: "Tjek overskriften" }) : null,
     s.unfilled_fields ? el("span", { class: "chip warn", text: `${s.unfilled_fields} felt${s.unfilled_fields === 1 ? "" : "er"} mangler` }) : null,
-    s.masked_cpr ? el("span", { class: "chip warn", text: "CPR skjult" }) : null,
-    el("span", { class: "sr-only", hidden: true, text: s.reason_detail }));
+    s.masked_cpr ? el("span", { class: "chip warn", text: "CPR skjult" }) : null);
   const tools = el("div", { class: "tools" },
     el("button", { type: "button", class: "small", "aria-label": `Flyt sætningen til en anden overskrift`,
       dataset: { focus: `move-${s.id}` }, onclick: () => startMove(s.id) }, "Flyt"),
