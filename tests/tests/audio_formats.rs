@@ -65,7 +65,10 @@ fn all_fixtures_decode_to_the_same_speech() {
         // ffmpeg's mono-to-stereo upmix of the MP3/M4A fixtures lowers each
         // channel by 3 dB (x0.71); anything far outside that is a decoding bug.
         let level = audio::rms(&decoded) / ref_rms;
-        assert!((0.55..1.3).contains(&level), "{name}: level ratio {level:.2}");
+        assert!(
+            (0.55..1.3).contains(&level),
+            "{name}: level ratio {level:.2}"
+        );
         let corr = best_correlation(&ref_env, &envelope(&decoded));
         assert!(corr > 0.9, "{name}: envelope correlation {corr:.3}");
     }

@@ -18,7 +18,9 @@ fn lower(out: &std::process::Output) -> String {
 
 #[test]
 fn transcribes_real_danish_speech_to_danish_text() {
-    let Some(shared) = common::shared_dir() else { return };
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
     if common::installed_model("base-q8_0").is_none() {
         return;
     }
@@ -28,7 +30,11 @@ fn transcribes_real_danish_speech_to_danish_text() {
         .arg(&file)
         .output()
         .expect("dikta runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // "da det er af afgørende betydning at fremme udviklingen af venskabelige
     // forhold mellem nationerne": base gets these words right.
     let text = lower(&out);
@@ -47,7 +53,11 @@ fn the_bundled_sample_gives_timed_segments_without_loops() {
         .arg(sample("samples/dictation-da.wav"))
         .output()
         .expect("dikta runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
     let segments = doc["segments"].as_array().expect("segments array");
     assert!(!segments.is_empty(), "{doc}");
@@ -55,7 +65,10 @@ fn the_bundled_sample_gives_timed_segments_without_loops() {
     for seg in segments {
         let start = seg["start_s"].as_f64().expect("start_s");
         let end = seg["end_s"].as_f64().expect("end_s");
-        assert!(start >= last_start && end >= start, "segments out of order: {seg}");
+        assert!(
+            start >= last_start && end >= start,
+            "segments out of order: {seg}"
+        );
         assert!(end <= 27.5, "segment beyond the 27 s file: {seg}");
         last_start = start;
     }
@@ -63,7 +76,10 @@ fn the_bundled_sample_gives_timed_segments_without_loops() {
     // The robotic espeak-ng voice is hard for Whisper base, which tends to
     // loop on it; the transcriber must cut such loops.
     assert!(text.split_whitespace().count() >= 8, "{text}");
-    assert!(!dikta_engine::asr::repetition::has_loop(text), "looping output: {text}");
+    assert!(
+        !dikta_engine::asr::repetition::has_loop(text),
+        "looping output: {text}"
+    );
 }
 
 #[test]
@@ -77,7 +93,11 @@ fn mp3_and_m4a_recordings_are_transcribed() {
             .arg(sample(&format!("tests/data/{file}")))
             .output()
             .expect("dikta runs");
-        assert!(out.status.success(), "{file}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let text = lower(&out);
         // "... og forbindingen er skiftet": base hears the last word.
         assert!(text.contains("skift"), "{file}: {text}");
@@ -117,8 +137,16 @@ fn silence_gives_an_empty_transcript_not_invented_text() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("stille.wav");
     write_silence_wav(&path, 16_000, 5.0);
-    let out = dikta().arg("transcribe").arg(&path).output().expect("dikta runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = dikta()
+        .arg("transcribe")
+        .arg(&path)
+        .output()
+        .expect("dikta runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "");
 }
 

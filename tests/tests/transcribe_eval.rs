@@ -62,7 +62,11 @@ fn da_read_wer_with_base_f16_stays_within_bound() {
 #[test]
 fn da_synthetic_smoke_wer_stays_within_bound() {
     if let Some((wer, _)) = corpus_wer("base-q8_0", "da-synthetic") {
-        assert!(wer.rate() <= WER_BOUND_DA_SYNTHETIC, "WER {:.3}", wer.rate());
+        assert!(
+            wer.rate() <= WER_BOUND_DA_SYNTHETIC,
+            "WER {:.3}",
+            wer.rate()
+        );
     }
 }
 

@@ -33,8 +33,8 @@ pub struct LiveOptions {
     /// Where installed models live (default: DIKTA_MODELS_DIR or the user's data dir).
     #[arg(long, env = "DIKTA_MODELS_DIR")]
     pub models_dir: Option<PathBuf>,
-    /// CPU threads for Whisper (default: all cores but one, at least one;
-    /// busy-waiting whisper threads stall each other on a busy machine).
+    /// CPU threads for Whisper (default: the cores other work leaves idle by the load
+    /// average, at most 2 live; busy-waiting Whisper threads stall each other on a busy machine).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Pause (ms) that ends an utterance and commits its text.

@@ -6,7 +6,6 @@ use anyhow::{Context, Result};
 use dikta_engine::asr::{self, DecodeOptions, Transcriber};
 use dikta_engine::model::ModelStore;
 
-
 /// Arguments of `dikta transcribe`.
 #[derive(clap::Args)]
 pub struct TranscribeArgs {
@@ -21,12 +20,23 @@ pub struct TranscribeArgs {
     /// Print segments with start and end times as JSON.
     #[arg(long)]
     pub json: bool,
-    /// CPU threads for Whisper (default: all cores but one, at least two where there are two).
+    /// CPU threads for Whisper (default: the cores other work leaves idle by the load
+    /// average; busy-waiting Whisper threads stall each other on a busy machine).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Beam search width (default: greedy decoding).
     #[arg(long)]
     pub beam: Option<u32>,
+    /// Prime the decoder with this text instead of the built-in care prompt.
+    #[arg(long, conflicts_with = "no_prompt")]
+    pub prompt: Option<String>,
+    /// Decode without any prompt.
+    #[arg(long)]
+    pub no_prompt: bool,
+    /// Print Whisper's words as heard, without the care-vocabulary post-correction
+    /// (engine/data/corrections.toml).
+    #[arg(long)]
+    pub no_correct: bool,
 }
 
 /// Runs `dikta transcribe`.
@@ -45,6 +55,12 @@ pub fn run(args: TranscribeArgs) -> Result<()> {
         options.threads = threads.max(1);
     }
     options.beam_size = args.beam;
+    options.post_correct = !args.no_correct;
+    if args.no_prompt {
+        options.initial_prompt = None;
+    } else if let Some(prompt) = args.prompt {
+        options.initial_prompt = Some(prompt);
+    }
 
     let mut bar = None;
     let transcript = asr::transcribe_file(&transcriber, &args.file, &options, |p| {

@@ -7,5 +7,5 @@ pub mod repetition;
 pub mod transcriber;
 
 pub use long_form::{transcribe_file, FileProgress, TranscribeFileError};
-pub use options::DecodeOptions;
+pub use options::{DecodeOptions, CARE_PROMPT};
 pub use transcriber::{AsrError, LoadOptions, LoadedModel, Segment, Transcriber, Transcript};

@@ -17,6 +17,7 @@ use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextPar
 use super::options::DecodeOptions;
 use super::repetition;
 use crate::model::{self, GgmlInfo, ModelError};
+use crate::text::correction::Corrections;
 
 /// Why recognition failed.
 #[derive(Debug, thiserror::Error)]
@@ -257,7 +258,8 @@ fn worker_main(
 }
 
 /// Decodes, and when Whisper has fallen into a repetition loop, cuts the loop
-/// down to one occurrence (within a segment and across segments).
+/// down to one occurrence (within a segment and across segments); then applies the
+/// care-vocabulary post-correction when asked.
 ///
 /// A second decode with beam search was tried and dropped: on audio that
 /// makes Whisper loop it loops too, at five times the cost.
@@ -267,16 +269,21 @@ fn decode_guarded(
     options: &DecodeOptions,
 ) -> Result<Transcript, AsrError> {
     let mut transcript = decode(state, samples, options)?;
-    if !is_looping(&transcript) {
-        return Ok(transcript);
+    if is_looping(&transcript) {
+        tracing::debug!("repetition loop in decoder output; cutting it");
+        for seg in &mut transcript.segments {
+            if repetition::has_loop(&seg.text) {
+                seg.text = repetition::collapse_loops(&seg.text);
+            }
+        }
+        transcript.segments = repetition::drop_repeated_segments(transcript.segments);
     }
-    tracing::debug!("repetition loop in decoder output; cutting it");
-    for seg in &mut transcript.segments {
-        if repetition::has_loop(&seg.text) {
-            seg.text = repetition::collapse_loops(&seg.text);
+    if options.post_correct {
+        let corrections = Corrections::builtin();
+        for seg in &mut transcript.segments {
+            seg.text = corrections.apply(&seg.text);
         }
     }
-    transcript.segments = repetition::drop_repeated_segments(transcript.segments);
     Ok(transcript)
 }
 

@@ -14,7 +14,7 @@ use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
-use super::resample::ResampleError;
+use super::resample::{ResampleError, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE};
 
 /// Why an audio file could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -137,10 +137,13 @@ impl AudioFileReader {
             path: path.to_path_buf(),
             reason: "the audio track does not state its sample rate".into(),
         })?;
-        if sample_rate == 0 {
+        if !(MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE).contains(&sample_rate) {
             return Err(AudioError::Corrupt {
                 path: path.to_path_buf(),
-                reason: "sample rate of 0 Hz in header".into(),
+                reason: format!(
+                    "the header states a sample rate of {sample_rate} Hz; audio has \
+                     {MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz"
+                ),
             });
         }
         let channels = params.channels.map(|c| c.count()).unwrap_or(1).max(1);
@@ -385,5 +388,22 @@ mod tests {
             n > 7_000 && n < 9_000,
             "decoded {n} samples from half a file"
         );
+    }
+
+    #[test]
+    fn header_rates_no_audio_has_are_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        for rate in [1u32, 999, 768_001, 2_000_000_000] {
+            let path = dir.path().join(format!("r{rate}.wav"));
+            write_wav(&path, rate, 1, &[0i16; 64]);
+            let err = AudioFileReader::open(&path).err().expect("must fail");
+            assert!(matches!(err, AudioError::Corrupt { .. }), "{rate}: {err}");
+            assert!(err.to_string().contains(&format!("{rate} Hz")), "{err}");
+        }
+        for rate in [8_000u32, 192_000] {
+            let path = dir.path().join(format!("ok{rate}.wav"));
+            write_wav(&path, rate, 1, &[0i16; 64]);
+            AudioFileReader::open(&path).expect("a real rate opens");
+        }
     }
 }

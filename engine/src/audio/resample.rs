@@ -25,6 +25,12 @@ pub enum ResampleError {
     Process(String),
 }
 
+/// Lowest sample rate accepted, in Hz. Lower rates are no audio hardware's, and rubato's
+/// FFT sizes grow with `to / gcd(from, to)`: a header claiming 1 Hz would take 600 MB.
+pub const MIN_SAMPLE_RATE: u32 = 1_000;
+/// Highest sample rate accepted, in Hz (4x the highest studio rate, 192 kHz).
+pub const MAX_SAMPLE_RATE: u32 = 768_000;
+
 /// Input block size handed to rubato, in frames at the source rate.
 const CHUNK_FRAMES: usize = 1024;
 
@@ -42,11 +48,14 @@ pub struct StreamResampler {
 impl StreamResampler {
     /// Creates a resampler from `from` Hz to `to` Hz (a pass-through when equal).
     pub fn new(from: u32, to: u32) -> Result<Self, ResampleError> {
-        if from == 0 || to == 0 {
+        let range = MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE;
+        if !range.contains(&from) || !range.contains(&to) {
             return Err(ResampleError::UnsupportedRate {
                 from,
                 to,
-                reason: "sample rate must be above zero".into(),
+                reason: format!(
+                    "sample rates must lie between {MIN_SAMPLE_RATE} and {MAX_SAMPLE_RATE} Hz"
+                ),
             });
         }
         let inner = if from == to {

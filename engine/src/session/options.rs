@@ -41,8 +41,8 @@ pub struct SessionOptions {
 
 impl Default for SessionOptions {
     fn default() -> Self {
-        // Whisper's default thread count (all cores but one, at most 8),
-        // capped at two: audio and the UI need the rest.
+        // Whisper's default thread count (the cores other work leaves idle, at most 8),
+        // capped at two: live decodes are short, and audio and the UI need the rest.
         let decode = DecodeOptions {
             threads: crate::asr::options::default_threads().min(2),
             ..DecodeOptions::default()

@@ -456,8 +456,15 @@ impl Worker {
         self.finishing = Some(reply);
     }
 
-    fn decode_options(&self, prompt: &str, shrink: bool) -> DecodeOptions {
+    /// Decoding options for one request. `prompt` is the utterance's committed text so
+    /// far. Tentative decodes drop the configured base prompt (the care prompt by default):
+    /// its ~50 tokens made every tentative decode slower (first tentative p50 0.42 s →
+    /// 1.07 s on 2 threads) for text that is replaced anyway; committed decodes keep it.
+    fn decode_options(&self, prompt: &str, shrink: bool, tentative: bool) -> DecodeOptions {
         let mut options = self.options.decode.clone();
+        if tentative {
+            options.initial_prompt = None;
+        }
         // Shrinking follows the audio's length (asr::options::audio_ctx_for).
         options.shrink_encoder = shrink;
         options.audio_ctx = None;
@@ -505,7 +512,8 @@ impl Worker {
             }
         }
         if let Some(commit) = self.queue.pop_front() {
-            let options = self.decode_options(&commit.prompt, self.options.committed_audio_ctx);
+            let options =
+                self.decode_options(&commit.prompt, self.options.committed_audio_ctx, false);
             match self.submit(commit.samples.clone(), options) {
                 Some(job) => self.in_flight = Some(InFlight::Commit { job, commit }),
                 None => self.lose(commit),
@@ -536,7 +544,7 @@ impl Worker {
         let (id, start, end) = (open.id, open.start, self.pos);
         let prompt = open.committed.clone();
         let samples = self.slice(start, end);
-        let options = self.decode_options(&prompt, self.options.tentative_audio_ctx);
+        let options = self.decode_options(&prompt, self.options.tentative_audio_ctx, true);
         if let Some(open) = self.open.as_mut() {
             open.last_tentative = end;
         }
@@ -572,7 +580,7 @@ impl Worker {
         }
         let (utterance, start) = (open.id, open.start);
         let samples = self.slice(start, end);
-        let options = self.decode_options(&open.committed, self.options.committed_audio_ctx);
+        let options = self.decode_options(&open.committed, self.options.committed_audio_ctx, false);
         if let Some(open) = self.open.as_mut() {
             open.speculated = Some(speech_end);
             open.speculative = None;

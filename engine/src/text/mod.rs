@@ -2,6 +2,7 @@
 //! tokens, spoken punctuation and layout, numbers and units, CPR detection and masking.
 
 pub mod commands;
+pub mod correction;
 pub mod cpr;
 pub mod danish;
 pub mod layout;

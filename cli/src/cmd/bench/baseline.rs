@@ -32,9 +32,19 @@ pub fn ensure_python_env(cache: &Path) -> Result<PathBuf> {
     if marker.exists() {
         return Ok(target);
     }
-    eprintln!("bench: installing {FASTER_WHISPER} into {} (once)", target.display());
+    eprintln!(
+        "bench: installing {FASTER_WHISPER} into {} (once)",
+        target.display()
+    );
     let status = Command::new(python())
-        .args(["-m", "pip", "install", "-q", "--disable-pip-version-check", "--target"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "--target",
+        ])
         .arg(&target)
         .arg(FASTER_WHISPER)
         .status()

@@ -37,7 +37,8 @@ pub struct BenchArgs {
     /// Minutes of looped real speech for the scaling runs (default 1,5,20; 1 with --quick).
     #[arg(long, value_delimiter = ',')]
     pub scaling: Option<Vec<u32>>,
-    /// Also run the tuning variants of Dikta (full 30 s encoder, flash attention, beam 5, prompt).
+    /// Also run the tuning variants of Dikta (full 30 s encoder, flash attention, beam 5,
+    /// without the care prompt).
     #[arg(long)]
     pub variants: bool,
     /// The shared evaluation folder (default: ../shared beside the checkout, or DIKTA_SHARED_DIR).
@@ -53,7 +54,8 @@ struct Config {
     beam: Option<u32>,
     full_encoder: bool,
     flash_attn: bool,
-    prompt: Option<String>,
+    /// Decode without the default care prompt.
+    no_prompt: bool,
     /// The baseline compute type it is paired with.
     pair: Option<&'static str>,
 }
@@ -66,15 +68,11 @@ impl Config {
             beam: None,
             full_encoder: false,
             flash_attn: false,
-            prompt: None,
+            no_prompt: false,
             pair: Some(pair),
         }
     }
 }
-
-/// A care-vocabulary prompt for the decoder (measured as a variant).
-pub const CARE_PROMPT: &str = "Journalnotat fra hjemmeplejen. Borgeren, blodtryk, blodsukker, \
-    tryksår, forbindingen, medicinen, ernæring, væske, kateter, sygeplejersken, pårørende.";
 
 /// An evaluation item: audio plus reference.
 #[derive(Debug, Clone, Serialize)]
@@ -137,8 +135,8 @@ pub fn run(args: BenchArgs) -> Result<()> {
         let mut v = Config::plain("dikta q8_0 +beam5", "base-q8_0", "int8");
         v.beam = Some(5);
         configs.push(v);
-        let mut v = Config::plain("dikta q8_0 +prompt", "base-q8_0", "int8");
-        v.prompt = Some(CARE_PROMPT.into());
+        let mut v = Config::plain("dikta q8_0 no prompt", "base-q8_0", "int8");
+        v.no_prompt = true;
         configs.push(v);
     }
     let all_items: Vec<Item> = speed_items.iter().chain(&accuracy_only).cloned().collect();
@@ -153,7 +151,11 @@ pub fn run(args: BenchArgs) -> Result<()> {
             engine: "dikta",
             load_s: r.load_s,
             peak_rss_mb: r.peak_rss_mb,
-            files: r.files.into_iter().map(|f| (f.file, f.wall_s, f.text)).collect(),
+            files: r
+                .files
+                .into_iter()
+                .map(|f| (f.file, f.wall_s, f.text))
+                .collect(),
         });
     }
     if !args.no_baseline {
@@ -168,7 +170,11 @@ pub fn run(args: BenchArgs) -> Result<()> {
                 engine: "faster-whisper",
                 load_s: r.load_s,
                 peak_rss_mb: r.peak_rss_mb,
-                files: r.files.into_iter().map(|f| (f.file, f.wall_s, f.text)).collect(),
+                files: r
+                    .files
+                    .into_iter()
+                    .map(|f| (f.file, f.wall_s, f.text))
+                    .collect(),
             });
         }
     }
@@ -179,10 +185,10 @@ pub fn run(args: BenchArgs) -> Result<()> {
     report.live = Some(run_live(args.threads)?);
 
     // --- Scaling: looped real speech, flat memory and linear time. ---
-    let minutes = args
-        .scaling
-        .clone()
-        .unwrap_or_else(|| if args.quick { vec![1] } else { vec![1, 5, 20] });
+    let minutes =
+        args.scaling
+            .clone()
+            .unwrap_or_else(|| if args.quick { vec![1] } else { vec![1, 5, 20] });
     run_scaling(&minutes, &speed_items, args.threads, &mut report)?;
 
     if let Some(path) = &args.json {
@@ -190,7 +196,10 @@ pub fn run(args: BenchArgs) -> Result<()> {
             .with_context(|| format!("writing {}", path.display()))?;
         println!("\nJSON written to {}", path.display());
     }
-    println!("\nbench finished in {:.0} s", started.elapsed().as_secs_f64());
+    println!(
+        "\nbench finished in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -207,8 +216,8 @@ fn run_worker(config: &Config, threads: usize, files: &[PathBuf]) -> Result<Work
     if config.flash_attn {
         cmd.arg("--flash-attn");
     }
-    if let Some(prompt) = &config.prompt {
-        cmd.args(["--prompt", prompt]);
+    if config.no_prompt {
+        cmd.arg("--no-prompt");
     }
     cmd.args(files);
     let out = cmd.output().context("starting dikta bench-worker")?;
@@ -223,10 +232,13 @@ fn run_worker(config: &Config, threads: usize, files: &[PathBuf]) -> Result<Work
 }
 
 fn print_speed(configs: &[Config], runs: &[RunResult], items: &[Item], report: &mut Report) {
-    println!("\n## Speed ({} threads, greedy, Danish forced; wall seconds per file)\n", report.threads);
+    println!(
+        "\n## Speed ({} threads, greedy, Danish forced; wall seconds per file)\n",
+        report.threads
+    );
     let header: Vec<String> = runs.iter().map(|r| r.config.clone()).collect();
     println!("| file | audio s | {} |", header.join(" | "));
-    println!("|---|---|{}|", "---|".repeat(header.len()));
+    println!("|---|---|{}", "---|".repeat(header.len()));
     for item in items {
         let cells: Vec<String> = runs
             .iter()
@@ -265,7 +277,9 @@ fn print_speed(configs: &[Config], runs: &[RunResult], items: &[Item], report: &
     let mut printed_header = false;
     for config in configs {
         let Some(pair) = config.pair else { continue };
-        let Some(ours) = runs.iter().find(|r| r.config == config.label) else { continue };
+        let Some(ours) = runs.iter().find(|r| r.config == config.label) else {
+            continue;
+        };
         let Some(theirs) = runs
             .iter()
             .find(|r| r.config == format!("faster-whisper {pair}"))
@@ -286,7 +300,11 @@ fn print_speed(configs: &[Config], runs: &[RunResult], items: &[Item], report: &
             "| {} / {} | {} | **{:.2}** |",
             ours.config,
             theirs.config,
-            ratios.iter().map(|r| format!("{r:.2}")).collect::<Vec<_>>().join(", "),
+            ratios
+                .iter()
+                .map(|r| format!("{r:.2}"))
+                .collect::<Vec<_>>()
+                .join(", "),
             med
         );
         report.speed.push(serde_json::json!({
@@ -296,8 +314,23 @@ fn print_speed(configs: &[Config], runs: &[RunResult], items: &[Item], report: &
     }
 }
 
+/// Prints corpus WER/CER per set for every run: first on the raw text, then with the
+/// care-vocabulary post-correction applied to every engine's text alike.
 fn print_accuracy(runs: &[RunResult], items: &[Item], report: &mut Report) {
-    println!("\n## Accuracy (corpus WER / CER after Danish normalisation)\n");
+    print_accuracy_table(runs, items, report, false);
+    print_accuracy_table(runs, items, report, true);
+}
+
+fn print_accuracy_table(runs: &[RunResult], items: &[Item], report: &mut Report, correct: bool) {
+    let corrections = dikta_engine::text::correction::Corrections::builtin();
+    if correct {
+        println!(
+            "\n## Accuracy with the care-vocabulary post-correction (engine/data/corrections.toml; \
+             Dikta's default)\n"
+        );
+    } else {
+        println!("\n## Accuracy (corpus WER / CER after Danish normalisation, raw decoder text)\n");
+    }
     let sets: Vec<String> = {
         let mut s: Vec<String> = items.iter().map(|i| i.set.clone()).collect();
         s.dedup();
@@ -305,21 +338,35 @@ fn print_accuracy(runs: &[RunResult], items: &[Item], report: &mut Report) {
     };
     println!(
         "| engine | {} |",
-        sets.iter().map(|s| format!("{s} WER | {s} CER")).collect::<Vec<_>>().join(" | ")
+        sets.iter()
+            .map(|s| format!("{s} WER | {s} CER"))
+            .collect::<Vec<_>>()
+            .join(" | ")
     );
-    println!("|---|{}|", "---|---|".repeat(sets.len()));
+    println!("|---|{}", "---|---|".repeat(sets.len()));
     for r in runs {
         let mut cells = Vec::new();
-        let mut json = serde_json::json!({ "config": r.config, "engine": r.engine });
+        let mut json = serde_json::json!({
+            "config": r.config, "engine": r.engine, "post_correction": correct
+        });
         for set in &sets {
             let (mut w, mut c) = (ErrorRate::default(), ErrorRate::default());
             for item in items.iter().filter(|i| &i.set == set) {
                 if let Some(text) = text_of(r, &item.file) {
-                    w = w + wer(&item.reference, text);
-                    c = c + cer(&item.reference, text);
+                    let text = if correct {
+                        corrections.apply(text)
+                    } else {
+                        text.to_string()
+                    };
+                    w = w + wer(&item.reference, &text);
+                    c = c + cer(&item.reference, &text);
                 }
             }
-            cells.push(format!("{:.1} % | {:.1} %", w.rate() * 100.0, c.rate() * 100.0));
+            cells.push(format!(
+                "{:.1} % | {:.1} %",
+                w.rate() * 100.0,
+                c.rate() * 100.0
+            ));
             json[format!("{set}_wer")] = w.rate().into();
             json[format!("{set}_cer")] = c.rate().into();
         }
@@ -330,14 +377,20 @@ fn print_accuracy(runs: &[RunResult], items: &[Item], report: &mut Report) {
 
 fn run_live(threads: usize) -> Result<serde_json::Value> {
     let sample = repo_file("samples/dictation-da.wav")?;
-    eprintln!("bench: live session at real-time pace on {}", sample.display());
+    eprintln!(
+        "bench: live session at real-time pace on {}",
+        sample.display()
+    );
     let out = Command::new(std::env::current_exe()?)
         .args(["bench-live", "--json", "--threads", &threads.to_string()])
         .arg(&sample)
         .output()
         .context("starting dikta bench-live")?;
     if !out.status.success() {
-        bail!("bench-live failed: {}", String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "bench-live failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let value: serde_json::Value =
         serde_json::from_slice(&out.stdout).context("reading bench-live's JSON")?;
@@ -363,7 +416,9 @@ fn run_scaling(minutes: &[u32], items: &[Item], threads: usize, report: &mut Rep
         return Ok(());
     }
     println!("\n## Scaling (looped real speech, base q8_0, {threads} threads)\n");
-    println!("| minutes of audio | wall s | real-time factor | wall s per audio minute | peak RSS MiB |");
+    println!(
+        "| minutes of audio | wall s | real-time factor | wall s per audio minute | peak RSS MiB |"
+    );
     println!("|---|---|---|---|---|");
     let dir = tempfile::tempdir()?;
     let speech: Vec<f32> = items
@@ -432,7 +487,10 @@ fn write_looped_wav(path: &Path, speech: &[f32], seconds: f64) -> Result<()> {
 }
 
 fn wall_of(run: &RunResult, file: &Path) -> Option<f64> {
-    run.files.iter().find(|(f, _, _)| f == file).map(|(_, w, _)| *w)
+    run.files
+        .iter()
+        .find(|(f, _, _)| f == file)
+        .map(|(_, w, _)| *w)
 }
 
 fn text_of<'a>(run: &'a RunResult, file: &Path) -> Option<&'a str> {
@@ -449,7 +507,7 @@ fn median(values: &[f64]) -> f64 {
     let mut v = values.to_vec();
     v.sort_by(|a, b| a.total_cmp(b));
     let mid = v.len() / 2;
-    if v.len() % 2 == 0 {
+    if v.len().is_multiple_of(2) {
         (v[mid - 1] + v[mid]) / 2.0
     } else {
         v[mid]
@@ -496,10 +554,13 @@ fn shared_dir(arg: Option<&Path>) -> Result<PathBuf> {
 }
 
 fn repo_file(rel: &str) -> Result<PathBuf> {
-    [PathBuf::from(rel), Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)]
-        .into_iter()
-        .find(|p| p.exists())
-        .with_context(|| format!("{rel} not found (run from the repository root)"))
+    [
+        PathBuf::from(rel),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel),
+    ]
+    .into_iter()
+    .find(|p| p.exists())
+    .with_context(|| format!("{rel} not found (run from the repository root)"))
 }
 
 fn machine_summary() -> String {

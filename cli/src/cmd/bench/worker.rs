@@ -28,9 +28,12 @@ pub struct WorkerArgs {
     /// Use flash attention.
     #[arg(long)]
     pub flash_attn: bool,
-    /// Initial prompt for the decoder.
+    /// Initial prompt for the decoder (default: the engine's care prompt).
     #[arg(long)]
     pub prompt: Option<String>,
+    /// Decode without any initial prompt.
+    #[arg(long)]
+    pub no_prompt: bool,
     /// Audio files to transcribe, in order.
     pub files: Vec<PathBuf>,
 }
@@ -74,7 +77,16 @@ pub fn run(args: WorkerArgs) -> Result<()> {
         threads: args.threads,
         beam_size: args.beam,
         shrink_encoder: !args.full_encoder,
-        initial_prompt: args.prompt.clone(),
+        initial_prompt: if args.no_prompt {
+            None
+        } else {
+            args.prompt
+                .clone()
+                .or(DecodeOptions::default().initial_prompt)
+        },
+        // The harness reports every engine with and without the correction lexicon,
+        // applying it itself to the raw text.
+        post_correct: false,
         ..DecodeOptions::default()
     };
     let mut files = Vec::new();
