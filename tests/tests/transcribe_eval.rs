@@ -70,9 +70,10 @@ fn da_synthetic_smoke_wer_stays_within_bound() {
     }
 }
 
-/// Measured 61.1 % (q8_0) and 59.3 % (f16) with greedy decoding; bound a little above.
+/// Measured with the defaults (greedy, care prompt, shrunk encoder, post-correction):
+/// 62.0 % (q8_0) and 64.8 % (f16); bound a little above.
 const WER_BOUND_DA_READ: f64 = 0.66;
-/// espeak-ng's robotic Danish is barely intelligible to Whisper base: measured
-/// about 108 % (insertions count). A smoke test: decoding loops or broken
-/// audio handling push it far higher.
-const WER_BOUND_DA_SYNTHETIC: f64 = 1.2;
+/// espeak-ng's robotic Danish is barely intelligible to Whisper base: measured 91.3 % with
+/// the care prompt, 106.1 % without it (insertions count). Losing the prompt, decoding
+/// loops or broken audio handling push it above the bound.
+const WER_BOUND_DA_SYNTHETIC: f64 = 1.0;

@@ -99,6 +99,14 @@ fn load_average() -> Option<f64> {
         .ok()
 }
 
+/// Most text tokens an untimed decode of `samples` (16 kHz) may produce: 16 per second of
+/// audio plus 16, about twice what fast Danish speech needs, so a decoding loop is cut off
+/// instead of running to Whisper's 224-token limit.
+pub fn max_tokens_for(samples: usize) -> u32 {
+    let seconds = samples as f64 / 16_000.0;
+    16 + (seconds * 16.0).ceil() as u32
+}
+
 /// Encoder frames (of Whisper's 1500 for 30 s, 50 per second) for `samples`
 /// of 16 kHz audio, with a margin of one second, rounded up to a multiple of
 /// 64 so whisper.cpp's kernels stay efficient; at most 1500.
@@ -117,6 +125,13 @@ mod tests {
         assert_eq!(audio_ctx_for(16_000 * 2), 192); // 2 s -> 100 + 50 -> 192
         assert_eq!(audio_ctx_for(16_000 * 10), 576);
         assert_eq!(audio_ctx_for(16_000 * 40), 1500);
+    }
+
+    #[test]
+    fn token_cap_grows_with_audio() {
+        assert_eq!(max_tokens_for(0), 16);
+        assert_eq!(max_tokens_for(16_000), 32);
+        assert_eq!(max_tokens_for(8_000 * 3), 40);
     }
 
     #[test]

@@ -333,6 +333,12 @@ fn decode(
     if let Some(prompt) = options.initial_prompt.as_deref() {
         params.set_initial_prompt(prompt);
     }
+    if options.single_segment || !options.timestamps {
+        // Untimed decodes end cleanly at the cap, so a loop stops early; timed decodes
+        // that hit it before a timestamp token would fail the window, so they go uncapped
+        // (their loops are cut afterwards).
+        params.set_max_tokens(super::options::max_tokens_for(samples.len()) as i32);
+    }
     let audio_ctx = options.audio_ctx.or_else(|| {
         options
             .shrink_encoder

@@ -544,7 +544,14 @@ impl Worker {
         let (id, start, end) = (open.id, open.start, self.pos);
         let prompt = open.committed.clone();
         let samples = self.slice(start, end);
-        let options = self.decode_options(&prompt, self.options.tentative_audio_ctx, true);
+        let mut options = self.decode_options(&prompt, self.options.tentative_audio_ctx, true);
+        if Self::secs(end - start) < self.options.agreement_after_s {
+            // Short buffers need text only (segment times matter from agreement_after_s);
+            // one untimed segment lets the token cap end a looping guess early
+            // (a "bebebebe..." loop took 0.64 s instead of ~0.1 s).
+            options.timestamps = false;
+            options.single_segment = true;
+        }
         if let Some(open) = self.open.as_mut() {
             open.last_tentative = end;
         }

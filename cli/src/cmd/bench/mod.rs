@@ -182,7 +182,12 @@ pub fn run(args: BenchArgs) -> Result<()> {
     print_accuracy(&runs, &all_items, &mut report);
 
     // --- Live latency through the streaming session, at real-time pace. ---
-    report.live = Some(run_live(args.threads)?);
+    let live_files: Vec<PathBuf> = if args.quick {
+        Vec::new()
+    } else {
+        speed_items.iter().map(|i| i.file.clone()).collect()
+    };
+    report.live = Some(run_live(args.threads, &live_files)?);
 
     // --- Scaling: looped real speech, flat memory and linear time. ---
     let minutes =
@@ -375,14 +380,17 @@ fn print_accuracy_table(runs: &[RunResult], items: &[Item], report: &mut Report,
     }
 }
 
-fn run_live(threads: usize) -> Result<serde_json::Value> {
+/// Live latency through the streaming session at real-time pace: the real recordings
+/// (`files`) followed by the bundled sample.
+fn run_live(threads: usize, files: &[PathBuf]) -> Result<serde_json::Value> {
     let sample = repo_file("samples/dictation-da.wav")?;
     eprintln!(
-        "bench: live session at real-time pace on {}",
-        sample.display()
+        "bench: live session at real-time pace on {} files",
+        files.len() + 1
     );
     let out = Command::new(std::env::current_exe()?)
         .args(["bench-live", "--json", "--threads", &threads.to_string()])
+        .args(files)
         .arg(&sample)
         .output()
         .context("starting dikta bench-live")?;
@@ -395,7 +403,10 @@ fn run_live(threads: usize) -> Result<serde_json::Value> {
     let value: serde_json::Value =
         serde_json::from_slice(&out.stdout).context("reading bench-live's JSON")?;
     let s = &value["summary"];
-    println!("\n## Live latency (base q8_0, real-time pace, {threads} threads)\n");
+    println!(
+        "\n## Live latency (base q8_0, real-time pace, {threads} threads, {} files)\n",
+        files.len() + 1
+    );
     println!("| utterances | committed p50 s | committed p95 s | first tentative p50 s | first tentative p95 s | compute per audio s | max behind s |");
     println!("|---|---|---|---|---|---|---|");
     println!(
