@@ -173,7 +173,13 @@ impl Vault {
         let dir = self.quarantine.as_ref()?;
         create_private_dir(dir).ok()?;
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-        let target = dir.join(format!("{}.{stamp}", file_name(path)));
+        // Two refusals within one millisecond must not overwrite each other's evidence.
+        let target = (0u32..)
+            .map(|n| match n {
+                0 => dir.join(format!("{}.{stamp}", file_name(path))),
+                n => dir.join(format!("{}.{stamp}-{n}", file_name(path))),
+            })
+            .find(|p| !p.exists())?;
         match rename_durably(path, &target) {
             Ok(()) => Some(target),
             Err(e) => {
@@ -291,6 +297,19 @@ mod tests {
         }
         assert!(!p.exists());
         assert!(v.list().unwrap().is_empty());
+    }
+
+    #[test]
+    fn refusals_in_quick_succession_all_keep_their_evidence() {
+        let tmp = tempfile::tempdir().unwrap();
+        let v = vault(tmp.path());
+        // Many refusals of the same entry fall within one millisecond on a fast machine.
+        for _ in 0..20 {
+            let p = v.path_of("a").unwrap();
+            fs::write(&p, b"not a sealed entry").unwrap();
+            assert!(matches!(v.get("a"), Err(StorageError::Tampered { .. })));
+        }
+        assert_eq!(fs::read_dir(tmp.path().join("q")).unwrap().count(), 20);
     }
 
     #[test]
