@@ -106,6 +106,15 @@ struct CommitJob {
     ready: Option<Transcript>,
 }
 
+/// What a decode request is for; [`Worker::decode_options`] sets the options from it.
+#[derive(Debug, Clone, Copy)]
+enum DecodeKind {
+    /// Text that will never change (a closed utterance, or its speculative decode).
+    Committed,
+    /// A guess at the open utterance, `seconds` of audio long.
+    Tentative { seconds: f64 },
+}
+
 enum InFlight {
     Tentative {
         job: u64,
@@ -457,17 +466,29 @@ impl Worker {
     }
 
     /// Decoding options for one request. `prompt` is the utterance's committed text so
-    /// far. Tentative decodes drop the configured base prompt (the care prompt by default):
-    /// its ~50 tokens made every tentative decode slower (first tentative p50 0.42 s →
-    /// 1.07 s on 2 threads) for text that is replaced anyway; committed decodes keep it.
-    fn decode_options(&self, prompt: &str, shrink: bool, tentative: bool) -> DecodeOptions {
+    /// far.
+    ///
+    /// Tentative decodes drop the configured base prompt (the care prompt by default): its
+    /// ~50 tokens made every tentative decode slower (first tentative p50 0.42 s → 1.07 s on
+    /// 2 threads) for text that is replaced anyway; committed decodes keep it. Tentative
+    /// buffers shorter than the agreement threshold need text only (segment times matter
+    /// from `agreement_after_s`): one untimed segment lets the token cap end a looping guess
+    /// early (a "bebebebe..." loop took 0.64 s instead of ~0.1 s).
+    fn decode_options(&self, prompt: &str, kind: DecodeKind) -> DecodeOptions {
         let mut options = self.options.decode.clone();
-        if tentative {
-            options.initial_prompt = None;
-        }
         // Shrinking follows the audio's length (asr::options::audio_ctx_for).
-        options.shrink_encoder = shrink;
         options.audio_ctx = None;
+        match kind {
+            DecodeKind::Committed => options.shrink_encoder = self.options.committed_audio_ctx,
+            DecodeKind::Tentative { seconds } => {
+                options.shrink_encoder = self.options.tentative_audio_ctx;
+                options.initial_prompt = None;
+                if seconds < self.options.agreement_after_s {
+                    options.timestamps = false;
+                    options.single_segment = true;
+                }
+            }
+        }
         if !prompt.is_empty() {
             let tail: String = {
                 let chars: Vec<char> = prompt.chars().collect();
@@ -512,8 +533,7 @@ impl Worker {
             }
         }
         if let Some(commit) = self.queue.pop_front() {
-            let options =
-                self.decode_options(&commit.prompt, self.options.committed_audio_ctx, false);
+            let options = self.decode_options(&commit.prompt, DecodeKind::Committed);
             match self.submit(commit.samples.clone(), options) {
                 Some(job) => self.in_flight = Some(InFlight::Commit { job, commit }),
                 None => self.lose(commit),
@@ -544,14 +564,8 @@ impl Worker {
         let (id, start, end) = (open.id, open.start, self.pos);
         let prompt = open.committed.clone();
         let samples = self.slice(start, end);
-        let mut options = self.decode_options(&prompt, self.options.tentative_audio_ctx, true);
-        if Self::secs(end - start) < self.options.agreement_after_s {
-            // Short buffers need text only (segment times matter from agreement_after_s);
-            // one untimed segment lets the token cap end a looping guess early
-            // (a "bebebebe..." loop took 0.64 s instead of ~0.1 s).
-            options.timestamps = false;
-            options.single_segment = true;
-        }
+        let seconds = Self::secs(end - start);
+        let options = self.decode_options(&prompt, DecodeKind::Tentative { seconds });
         if let Some(open) = self.open.as_mut() {
             open.last_tentative = end;
         }
@@ -587,7 +601,7 @@ impl Worker {
         }
         let (utterance, start) = (open.id, open.start);
         let samples = self.slice(start, end);
-        let options = self.decode_options(&open.committed, self.options.committed_audio_ctx, false);
+        let options = self.decode_options(&open.committed, DecodeKind::Committed);
         if let Some(open) = self.open.as_mut() {
             open.speculated = Some(speech_end);
             open.speculative = None;

@@ -75,8 +75,11 @@ struct VocabularySection {
 #[derive(Debug, Clone)]
 struct Entry {
     written: String,
-    folded: Vec<char>,
-    ascii: Vec<char>,
+    folded: String,
+    /// [`ascii`] of `folded`.
+    ascii: String,
+    /// Letters in `folded`.
+    letters: usize,
 }
 
 /// One change made to a transcript.
@@ -148,11 +151,12 @@ impl Corrections {
             }
             let entry = Entry {
                 written: word.trim().to_string(),
-                ascii: ascii(&folded).chars().collect(),
-                folded: folded.chars().collect(),
+                ascii: ascii(&folded),
+                letters: folded.chars().count(),
+                folded: folded.clone(),
             };
-            if let Some(first) = entry.folded.first() {
-                out.by_first.entry(*first).or_default().push(entry.clone());
+            if let Some(first) = folded.chars().next() {
+                out.by_first.entry(first).or_default().push(entry.clone());
             }
             out.vocabulary.insert(folded, entry);
         }
@@ -169,12 +173,6 @@ impl Corrections {
     /// Number of vocabulary words.
     pub fn vocabulary_len(&self) -> usize {
         self.vocabulary.len()
-    }
-
-    /// Whether `word` (any case) is a vocabulary word or a protected word.
-    pub fn knows(&self, word: &str) -> bool {
-        let f = fold(word);
-        self.vocabulary.contains_key(&f) || self.protect.contains(&f)
     }
 
     /// Whether `heard` (one word or a phrase, any case) is the heard side of a `[[replace]]`
@@ -195,50 +193,29 @@ impl Corrections {
         let mut changes = Vec::new();
         let mut i = 0;
         while i < words.len() {
-            if let Some((n, written)) = self.replacement_at(&words[i..]) {
-                let heard: Vec<&str> = words[i..i + n].iter().map(|w| w.core).collect();
-                let written = match_case(words[i].core, &written);
-                changes.push(Change {
-                    heard: heard.join(" "),
-                    written: written.clone(),
-                });
-                out.push(format!(
-                    "{}{}{}",
-                    words[i].prefix,
-                    written,
-                    words[i + n - 1].suffix
-                ));
-                i += n;
+            // The rules in order: explicit phrase, split compound, near miss.
+            let rest = &words[i..];
+            let found = self
+                .replacement_at(rest)
+                .or_else(|| {
+                    let next = rest.get(1)?;
+                    self.join(&rest[0], next).map(|w| (2, w))
+                })
+                .or_else(|| self.near_miss(rest[0].core).map(|w| (1, w)));
+            let Some((n, written)) = found else {
+                out.push(rest[0].raw.to_string());
+                i += 1;
                 continue;
-            }
-            if let Some(written) = words.get(i + 1).and_then(|next| self.join(&words[i], next)) {
-                let written = match_case(words[i].core, &written);
-                changes.push(Change {
-                    heard: format!("{} {}", words[i].core, words[i + 1].core),
-                    written: written.clone(),
-                });
-                out.push(format!(
-                    "{}{}{}",
-                    words[i].prefix,
-                    written,
-                    words[i + 1].suffix
-                ));
-                i += 2;
-                continue;
-            }
-            let w = &words[i];
-            match self.near_miss(w.core) {
-                Some(written) => {
-                    let written = match_case(w.core, &written);
-                    changes.push(Change {
-                        heard: w.core.to_string(),
-                        written: written.clone(),
-                    });
-                    out.push(format!("{}{}{}", w.prefix, written, w.suffix));
-                }
-                None => out.push(w.raw.to_string()),
-            }
-            i += 1;
+            };
+            let (first, last) = (&rest[0], &rest[n - 1]);
+            let written = match_case(first.core, &written);
+            let heard: Vec<&str> = rest[..n].iter().map(|w| w.core).collect();
+            out.push(format!("{}{written}{}", first.prefix, last.suffix));
+            changes.push(Change {
+                heard: heard.join(" "),
+                written,
+            });
+            i += n;
         }
         (out.join(" "), changes)
     }
@@ -285,31 +262,29 @@ impl Corrections {
             let respelled = core.to_lowercase() != entry.written.to_lowercase();
             return respelled.then(|| entry.written.clone());
         }
-        let letters: Vec<char> = folded.chars().collect();
-        if letters.len() < MIN_FUZZY_LETTERS || !letters.iter().all(|c| c.is_alphabetic()) {
+        let letters = folded.chars().count();
+        if letters < MIN_FUZZY_LETTERS || !folded.chars().all(char::is_alphabetic) {
             return None;
         }
         if self.protect.contains(&folded) {
             return None;
         }
-        let allowed = if letters.len() >= TWO_EDITS_FROM {
-            2
-        } else {
-            1
-        };
-        let heard_ascii: Vec<char> = ascii(&folded).chars().collect();
-        let candidates = self.by_first.get(&letters[0])?;
+        let allowed = if letters >= TWO_EDITS_FROM { 2 } else { 1 };
+        let heard_ascii = ascii(&folded);
+        let candidates = self.by_first.get(&folded.chars().next()?)?;
         if candidates.iter().any(|e| is_other_form(&folded, &e.folded)) {
             return None;
         }
         let mut best: Option<(usize, &Entry)> = None;
         let mut tie = false;
         for entry in candidates {
-            if entry.folded.len().abs_diff(letters.len()) > allowed {
+            if entry.letters.abs_diff(letters) > allowed {
                 continue;
             }
-            let d = edit_distance(&letters, &entry.folded)
-                .min(edit_distance(&heard_ascii, &entry.ascii));
+            // Optimal string alignment: edits and adjacent transpositions, counted on the
+            // Danish letters and on their ASCII transcription, whichever is closer.
+            let d = strsim::osa_distance(&folded, &entry.folded)
+                .min(strsim::osa_distance(&heard_ascii, &entry.ascii));
             if d > allowed {
                 continue;
             }
@@ -365,15 +340,14 @@ const MAX_ENDING_LETTERS: usize = 5;
 /// Whether `heard` is another form of the vocabulary word `known` rather than a near miss:
 /// one is the other plus an ending ("sygehuse" / "sygehuset"), or both share a stem
 /// ("temperaturer" / "temperaturen").
-fn is_other_form(heard: &str, known: &[char]) -> bool {
-    let known: String = known.iter().collect();
+fn is_other_form(heard: &str, known: &str) -> bool {
     let extends = |long: &str, short: &str| {
         long.starts_with(short)
             && long.chars().count() - short.chars().count() <= MAX_ENDING_LETTERS
     };
-    extends(heard, &known)
-        || extends(&known, heard)
-        || strip_inflection(heard) == strip_inflection(&known)
+    extends(heard, known)
+        || extends(known, heard)
+        || strip_inflection(heard) == strip_inflection(known)
 }
 
 /// `written` with the first letter upper-cased when the heard word's was.
@@ -384,13 +358,6 @@ fn match_case(heard: &str, written: &str) -> String {
     } else {
         written.to_string()
     }
-}
-
-/// Optimal-string-alignment distance (Damerau-Levenshtein with adjacent transpositions).
-fn edit_distance(a: &[char], b: &[char]) -> usize {
-    let a: String = a.iter().collect();
-    let b: String = b.iter().collect();
-    strsim::osa_distance(&a, &b)
 }
 
 #[cfg(test)]

@@ -73,22 +73,20 @@ pub fn run(args: WorkerArgs) -> Result<()> {
     )
     .with_context(|| format!("loading {}", path.display()))?;
     let load_s = started.elapsed().as_secs_f64();
-    let options = DecodeOptions {
+    let mut options = DecodeOptions {
         threads: args.threads,
         beam_size: args.beam,
         shrink_encoder: !args.full_encoder,
-        initial_prompt: if args.no_prompt {
-            None
-        } else {
-            args.prompt
-                .clone()
-                .or(DecodeOptions::default().initial_prompt)
-        },
         // The harness reports every engine with and without the correction lexicon,
         // applying it itself to the raw text.
         post_correct: false,
         ..DecodeOptions::default()
     };
+    if args.no_prompt {
+        options.initial_prompt = None;
+    } else if let Some(prompt) = &args.prompt {
+        options.initial_prompt = Some(prompt.clone());
+    }
     let mut files = Vec::new();
     for file in &args.files {
         let started = Instant::now();
