@@ -118,7 +118,7 @@ run_tests() {
   export DIKTA_REQUIRE_MODEL=1 DIKTA_REQUIRE_SCHEMA=1 DIKTA_REQUIRE_X=1 DIKTA_REQUIRE_WORDLIST=1
   cargo test --release   # default members: engine, cli, e2e tests (the app has its own step)
   say "Fuzzing: every target for a short, bounded time (fuzz/run.sh)"
-  fuzz/run.sh "${DIKTA_FUZZ_SECONDS:-15}"
+  DIKTA_FUZZ_SEED="${DIKTA_FUZZ_SEED:-1}" fuzz/run.sh "${DIKTA_FUZZ_SECONDS:-15}"
   say "Desktop app: build and end-to-end test under Xvfb (app/ci.sh)"
   app/ci.sh
   say "Benchmark harness, quick mode (checks the harness, not the figures)"

@@ -10,8 +10,16 @@
 # checks run under the stable toolchain as `cargo test`, driven by the small mutational fuzzer
 # in fuzz/src/driver.rs (not coverage-guided) for the same time per target.
 # DIKTA_FUZZ_STABLE=1 forces the stable driver.
+# DIKTA_FUZZ_SEED=N fixes libFuzzer's random seed: `./dikta.sh test` (and so CI) sets it, so
+# that a CI run explores the same inputs every time and fails only on a code change, never
+# on the luck of the draw. Leave it unset for a campaign (a new seed every run).
+# Crash repros found earlier live in seeds/<target>/regression-*: every run replays them.
 set -euo pipefail
 secs="${1:-30}"
+seed_args=()
+if [ -n "${DIKTA_FUZZ_SEED:-}" ]; then
+    seed_args=("-seed=${DIKTA_FUZZ_SEED}")
+fi
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
 targets=(interpreter autotext draft_decoder audio_decode)
@@ -33,7 +41,7 @@ if have_nightly; then
 fi
 
 if have_nightly && cargo fuzz --version >/dev/null 2>&1; then
-    echo "fuzz: libFuzzer (nightly, cargo-fuzz), ${secs} s per target"
+    echo "fuzz: libFuzzer (nightly, cargo-fuzz), ${secs} s per target${DIKTA_FUZZ_SEED:+, seed $DIKTA_FUZZ_SEED}"
     cargo +nightly fuzz build -s none >logs/build.log 2>&1 || {
         tail -30 logs/build.log >&2
         exit 1
@@ -44,7 +52,7 @@ if have_nightly && cargo fuzz --version >/dev/null 2>&1; then
         cp -n seeds/"$t"/* "corpus/$t/" 2>/dev/null || true
         if cargo +nightly fuzz run -s none "$t" "corpus/$t" -- \
             -max_total_time="$secs" -rss_limit_mb=2048 -timeout=20 -max_len=65536 \
-            -print_final_stats=1 >"logs/$t.log" 2>&1; then
+            -print_final_stats=1 "${seed_args[@]}" >"logs/$t.log" 2>&1; then
             runs=$(grep -E '^stat::number_of_executed_units' "logs/$t.log" | awk '{print $2}')
             echo "fuzz $t: ${runs:-?} executions in ${secs} s, no crash (corpus $(ls "corpus/$t" | wc -l) inputs)"
         else

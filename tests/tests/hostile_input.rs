@@ -393,6 +393,10 @@ fn malformed_autotext_toml_is_reported_with_file_and_line() {
             "[[autotext]]\nname = \"a\"\ntext = \"Humør [godt|dårligt\"\n",
         ),
         ("no name", "[[autotext]]\ntext = \"x\"\n"),
+        // Found by the autotext fuzz target: toml places this error inside the multi-byte
+        // character after the backslash; the line lookup sliced the text there and panicked.
+        ("bad escape, ø", "[[autotext]]\nname = \"\\ø\"\n"),
+        ("bad escape, U+FFFD", "\"\\\u{FFFD}"),
         (
             "unknown heading",
             "[[autotext]]\nname = \"b\"\nheading = \"Findes ikke\"\ntext = \"x\"\n",

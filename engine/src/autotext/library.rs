@@ -130,8 +130,19 @@ pub struct Library {
     problems: Vec<Problem>,
 }
 
+/// The 1-based line of a byte offset. Counts bytes, so an offset that a parser error places
+/// inside a multi-byte character (toml can) cannot panic.
 fn line_of(src: &str, offset: usize) -> usize {
-    src[..offset.min(src.len())].matches('\n').count() + 1
+    newlines_before(src, offset) + 1
+}
+
+/// How many line breaks come before byte `offset` (clamped to the text).
+fn newlines_before(src: &str, offset: usize) -> usize {
+    let bytes = src.as_bytes();
+    bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
 }
 
 impl Library {
@@ -255,13 +266,16 @@ impl Library {
                 None => None,
             };
             let text_span = row.text.span();
-            let raw = &src[text_span.start.min(src.len())..text_span.end.min(src.len())];
+            let raw = src
+                .as_bytes()
+                .get(text_span.start..text_span.end.min(src.len()))
+                .unwrap_or_default();
             let first_line = line_of(src, text_span.start)
                 + usize::from(
-                    raw.starts_with("\"\"\"\n")
-                        || raw.starts_with("'''\n")
-                        || raw.starts_with("\"\"\"\r\n")
-                        || raw.starts_with("'''\r\n"),
+                    raw.starts_with(b"\"\"\"\n")
+                        || raw.starts_with(b"'''\n")
+                        || raw.starts_with(b"\"\"\"\r\n")
+                        || raw.starts_with(b"'''\r\n"),
                 );
             let text = row.text.get_ref().clone();
             if text.trim().is_empty() {
@@ -276,7 +290,7 @@ impl Library {
                 Ok(p) => p,
                 Err(errors) => {
                     for e in errors {
-                        let l = first_line + text[..e.offset].matches('\n').count();
+                        let l = first_line + newlines_before(&text, e.offset);
                         self.problem(
                             file.to_string(),
                             l,
