@@ -428,9 +428,10 @@ fn run_scaling(minutes: &[u32], items: &[Item], threads: usize, report: &mut Rep
     }
     println!("\n## Scaling (looped real speech, base q8_0, {threads} threads)\n");
     println!(
-        "| minutes of audio | wall s | real-time factor | wall s per audio minute | peak RSS MiB |"
+        "| minutes of audio | wall s | real-time factor | wall s per audio minute | peak RSS MiB \
+         | RSS after 1 min / at the end MiB |"
     );
-    println!("|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|");
     let dir = tempfile::tempdir()?;
     let speech: Vec<f32> = items
         .iter()
@@ -448,14 +449,19 @@ fn run_scaling(minutes: &[u32], items: &[Item], threads: usize, report: &mut Rep
         let r = run_worker(&config, threads, std::slice::from_ref(&path))?;
         let wall = r.files.first().map_or(0.0, |f| f.wall_s);
         let audio = m as f64 * 60.0;
+        let mib = |p: Option<&worker::RssPoint>| {
+            p.map_or("–".to_string(), |p| format!("{:.0}", p.rss_mb))
+        };
+        let (first, last) = (mib(r.rss_trace.first()), mib(r.rss_trace.last()));
         println!(
-            "| {m} | {wall:.1} | {:.3} | {:.2} | {:.0} |",
+            "| {m} | {wall:.1} | {:.3} | {:.2} | {:.0} | {first} / {last} |",
             wall / audio,
             wall / m as f64,
             r.peak_rss_mb
         );
         report.scaling.push(serde_json::json!({
             "minutes": m, "wall_s": wall, "rtf": wall / audio, "peak_rss_mb": r.peak_rss_mb,
+            "rss_trace": r.rss_trace,
         }));
         std::fs::remove_file(&path).ok();
     }

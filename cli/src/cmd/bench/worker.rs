@@ -47,6 +47,19 @@ pub struct WorkerReport {
     pub files: Vec<FileResult>,
     /// Peak resident memory of the worker process, MiB.
     pub peak_rss_mb: f64,
+    /// Resident memory after each further minute of transcribed audio (all files in
+    /// order), to tell steady growth from a single peak.
+    #[serde(default)]
+    pub rss_trace: Vec<RssPoint>,
+}
+
+/// Resident memory at a point of the run.
+#[derive(Debug, Serialize, Deserialize, Clone, Copy)]
+pub struct RssPoint {
+    /// Seconds of audio transcribed so far.
+    pub audio_s: f64,
+    /// Resident memory then, MiB.
+    pub rss_mb: f64,
 }
 
 /// One file's result.
@@ -88,10 +101,24 @@ pub fn run(args: WorkerArgs) -> Result<()> {
         options.initial_prompt = Some(prompt.clone());
     }
     let mut files = Vec::new();
+    let mut rss_trace = Vec::new();
+    let mut audio_before = 0.0;
     for file in &args.files {
         let started = Instant::now();
-        let transcript = asr::transcribe_file(&transcriber, file, &options, |_| {})
-            .with_context(|| format!("transcribing {}", file.display()))?;
+        let mut file_audio = 0.0;
+        let transcript = asr::transcribe_file(&transcriber, file, &options, |p| {
+            file_audio = p.done_s;
+            let audio_s = audio_before + p.done_s;
+            let next_minute = rss_trace.len() as f64 * 60.0 + 60.0;
+            if audio_s >= next_minute {
+                rss_trace.push(RssPoint {
+                    audio_s,
+                    rss_mb: current_rss_mb(),
+                });
+            }
+        })
+        .with_context(|| format!("transcribing {}", file.display()))?;
+        audio_before += file_audio;
         files.push(FileResult {
             file: file.clone(),
             wall_s: started.elapsed().as_secs_f64(),
@@ -102,6 +129,7 @@ pub fn run(args: WorkerArgs) -> Result<()> {
         load_s,
         files,
         peak_rss_mb: peak_rss_mb(),
+        rss_trace,
     };
     println!("{}", serde_json::to_string(&report)?);
     Ok(())
@@ -109,11 +137,20 @@ pub fn run(args: WorkerArgs) -> Result<()> {
 
 /// Peak resident set size of this process in MiB (Linux `VmHWM`; 0 elsewhere).
 pub fn peak_rss_mb() -> f64 {
+    proc_status_mb("VmHWM:")
+}
+
+/// Resident set size of this process now, in MiB (Linux `VmRSS`; 0 elsewhere).
+pub fn current_rss_mb() -> f64 {
+    proc_status_mb("VmRSS:")
+}
+
+fn proc_status_mb(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|kb| kb.parse::<f64>().ok())
         })
