@@ -14,6 +14,7 @@ use dikta_engine::session::{Session, SessionEvent};
 use dikta_engine::store::{DataDirs, DictationDraft, KeyBackend, Storage, StorageOptions};
 use serde::Serialize;
 
+use super::bench::worker::{current_rss_mb, peak_rss_mb};
 use super::dictate::LiveOptions;
 
 /// Arguments of `dikta bench-soak`.
@@ -213,7 +214,7 @@ fn report(
     collected: &Mutex<Collected>,
     draft: &Mutex<DictationDraft>,
 ) -> Window {
-    let (rss, peak) = memory_mib();
+    let (rss, peak) = (current_rss_mb(), peak_rss_mb());
     let mut c = collected.lock().unwrap_or_else(|e| e.into_inner());
     let mut lat = std::mem::take(&mut c.latencies);
     let behind = std::mem::take(&mut c.max_behind);
@@ -284,18 +285,4 @@ fn summarise(windows: &[Window]) -> String {
         p50s.iter().copied().fold(0.0, f64::max),
         max_p95
     )
-}
-
-/// Resident and peak resident memory of this process in MiB (Linux; zeros elsewhere).
-fn memory_mib() -> (f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map(|kb| kb / 1024.0)
-            .unwrap_or(0.0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
 }

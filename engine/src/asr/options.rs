@@ -103,7 +103,7 @@ fn load_average() -> Option<f64> {
 /// audio plus 16, about twice what fast Danish speech needs, so a decoding loop is cut off
 /// instead of running to Whisper's 224-token limit.
 pub fn max_tokens_for(samples: usize) -> u32 {
-    let seconds = samples as f64 / 16_000.0;
+    let seconds = samples as f64 / f64::from(crate::audio::WHISPER_SAMPLE_RATE);
     16 + (seconds * 16.0).ceil() as u32
 }
 
@@ -111,7 +111,7 @@ pub fn max_tokens_for(samples: usize) -> u32 {
 /// of 16 kHz audio, with a margin of one second, rounded up to a multiple of
 /// 64 so whisper.cpp's kernels stay efficient; at most 1500.
 pub fn audio_ctx_for(samples: usize) -> u32 {
-    let seconds = samples as f64 / 16_000.0;
+    let seconds = samples as f64 / f64::from(crate::audio::WHISPER_SAMPLE_RATE);
     let frames = (seconds * 50.0).ceil() as u32 + 50;
     (frames.div_ceil(64) * 64).min(1500)
 }
